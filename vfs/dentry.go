@@ -1,0 +1,126 @@
+package vfs
+
+// Dentries and inodes: the records of the cache.
+//
+// A dentry is one name in one directory (parent, name: both immutable, so a
+// rename makes the name at the new place take the inode, rather than moving
+// a dentry). Its state (the four of DESIGN.md) and its inode pointer are
+// atomics read by the cached walk; every change to them happens with the
+// parent's dirState.mu held, by the goroutine that owns the name.
+//
+// An Inode is the core's record of one file object: the driver's Node, the
+// cached attributes, and for a directory a dirState whose id keys the hash.
+// A directory Inode has exactly one hashed dentry (rule A2), Inode.dentry.
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// dentry states (low bits of dentry.state).
+const (
+	stateInLookup uint32 = iota // a lookup or atomic open is on the wire (L1)
+	statePositive               // name -> inode, valid until deadline
+	stateNegative               // name known absent, valid until deadline
+	stateUnhashed               // removed; still held by a walker or op
+	stateMask       uint32 = 0xff
+	flagReferenced  uint32 = 1 << 8 // touched since the LRU last looked (V4)
+	flagNegativeLRU uint32 = 1 << 9 // sits on the negative LRU list
+	flagOnLRU       uint32 = 1 << 10
+)
+
+type dentry struct {
+	hashNext atomic.Pointer[dentry] // hashTable chain; guarded by its bucket lock
+	parent   *dirState              // immutable; nil only for the root
+	name     string                 // immutable
+	inode    atomic.Pointer[Inode]  // nil when negative or in-lookup; written under parent.mu
+	state    atomic.Uint32          // state | flags; state written under parent.mu
+	deadline atomic.Int64           // FS clock ns; validity of the positive/negative state (V1)
+	// owner is non-nil while one operation holds this name (L1, D1).
+	// Guarded by parent.mu.
+	owner atomic.Pointer[claim]
+	// lruPrev, lruNext link the LRU lists; guarded by FS.lru.mu.
+	lruPrev, lruNext *dentry
+}
+
+func (d *dentry) st() uint32 { return d.state.Load() & stateMask }
+
+// setState replaces the state keeping the flags. Caller holds parent.mu.
+func (d *dentry) setState(s uint32) {
+	for {
+		old := d.state.Load()
+		if d.state.CompareAndSwap(old, old&^stateMask|s) {
+			return
+		}
+	}
+}
+
+// claim is one operation's hold on a name. done is closed when the holder
+// lets go; err, written before that, is the holder's answer for those who
+// waited (nil when they should retry themselves, rule L3).
+type claim struct {
+	done chan struct{}
+	err  error
+}
+
+// Inode is the core's record of one file object on a mounted filesystem. It
+// is what FUSE node ids map to and what the "at" calls take as a directory.
+// Its methods are safe for concurrent use.
+type Inode struct {
+	fsys *FS
+	node Node                  // the driver's reference; immutable
+	attr atomic.Pointer[Attr]  // cached attributes; replaced whole
+	adl  atomic.Int64          // attribute validity deadline (FS clock ns)
+	dir  *dirState             // non-nil for directories
+	link atomic.Pointer[string] // cached symlink target
+	// dentry is a directory's one hashed dentry (A2); for other files one of
+	// their names, used only to print paths. Guarded by FS.idMu for
+	// directories.
+	dentry atomic.Pointer[dentry]
+	refs   atomic.Int32 // hashed dentries + opens + pins; at zero the inode is forgotten
+	opens  atomic.Int32 // open Files (D2)
+	pins   atomic.Int32 // frontend references (FUSE lookup counts)
+}
+
+// dirState is the directory part of an Inode.
+type dirState struct {
+	id    uint64 // hash key; unique per FS
+	inode *Inode
+	mu    sync.Mutex
+	// written under mu (children and inflight may be read without it):
+	children atomic.Int32  // hashed child dentries
+	inflight atomic.Int32  // name claims held in this directory
+	dying    atomic.Bool   // being removed or removed: refuse new names (D1)
+	idle     chan struct{} // closed when inflight drops to 0 while dying
+}
+
+// Attr returns the cached attributes (which may be stale; see FS.Getattr).
+func (ino *Inode) Attr() Attr { return *ino.attr.Load() }
+
+// Node returns the driver's node.
+func (ino *Inode) Node() Node { return ino.node }
+
+// IsDir reports whether the inode is a directory.
+func (ino *Inode) IsDir() bool { return ino.dir != nil }
+
+// FS returns the filesystem the inode belongs to.
+func (ino *Inode) FS() *FS { return ino.fsys }
+
+// Pin records a frontend reference (a FUSE lookup count going from 0 to 1):
+// a pinned inode's dentries are never evicted (V4) and its identity stays
+// mapped, so a later lookup of the same directory finds this very Inode.
+func (ino *Inode) Pin() { ino.pins.Add(1); ino.refs.Add(1) }
+
+// Unpin drops a reference taken with Pin.
+func (ino *Inode) Unpin() {
+	ino.pins.Add(-1)
+	ino.fsys.unrefInode(ino)
+}
+
+// parentOf returns the directory containing dentry d, or nil for the root.
+func (d *dentry) parentInode() *Inode {
+	if d.parent == nil {
+		return nil
+	}
+	return d.parent.inode
+}

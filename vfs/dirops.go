@@ -1,0 +1,230 @@
+package vfs
+
+// Directory operations (rules D1, D2, D4): create, mkdir, mknod, symlink,
+// link, unlink and rmdir claim the one name they change and nothing else, so
+// operations on different names of one directory run in parallel. rmdir
+// marks the victim dying (it then takes no new names) and waits for the
+// names in flight inside it before asking the driver.
+
+import (
+	"context"
+	"syscall"
+)
+
+// withName claims (dir, name), makes its state known when needState (a
+// lookup on the claimed dentry, L1), runs op and lets go.
+func (f *FS) withName(ctx context.Context, dir *Inode, name string, needState, force bool, op func(d *dentry) error) error {
+	if dir.dir == nil {
+		return syscall.ENOTDIR
+	}
+	if err := checkName(name); err != nil {
+		return err
+	}
+	for tries := 0; ; tries++ {
+		d, _, err := f.acquire(ctx, dir.dir, name, false, false)
+		if err != nil {
+			return err
+		}
+		if needState && (d.st() == stateInLookup || force || !f.valid(d, f.now())) {
+			if err = f.lookupOwned(ctx, dir, d); err == errRetry && tries < 100 {
+				f.release(d, err)
+				continue
+			}
+		}
+		if err == nil {
+			err = op(d)
+		}
+		f.release(d, err)
+		return f.staleDir(dir, err)
+	}
+}
+
+// created installs a node a driver just created at the claimed d.
+func (f *FS) created(dir *Inode, d *dentry, n Node, a Attr, err error) (*Inode, error) {
+	if err != nil {
+		if isErrno(err, syscall.EEXIST) && d.st() == stateNegative {
+			d.deadline.Store(0) // our negative entry was stale
+		}
+		return nil, err
+	}
+	f.expireAttr(dir)
+	return f.installPositive(d, n, a)
+}
+
+// existing reports EEXIST for a claimed name known to exist.
+func (f *FS) existing(d *dentry) bool {
+	return d.st() == statePositive && f.valid(d, f.now())
+}
+
+func (f *FS) mkdirIn(ctx context.Context, dir *Inode, name string, mode uint32) (ino *Inode, err error) {
+	err = f.withName(ctx, dir, name, false, false, func(d *dentry) error {
+		if f.existing(d) {
+			return syscall.EEXIST
+		}
+		n, a, err := f.drv.Mkdir(ctx, dir.node, name, mode)
+		ino, err = f.created(dir, d, n, a, err)
+		return err
+	})
+	return ino, err
+}
+
+func (f *FS) mknodIn(ctx context.Context, dir *Inode, name string, mode uint32, rdev uint64) (ino *Inode, err error) {
+	err = f.withName(ctx, dir, name, false, false, func(d *dentry) error {
+		if f.existing(d) {
+			return syscall.EEXIST
+		}
+		n, a, err := f.drv.Mknod(ctx, dir.node, name, mode, rdev)
+		ino, err = f.created(dir, d, n, a, err)
+		return err
+	})
+	return ino, err
+}
+
+func (f *FS) symlinkIn(ctx context.Context, target string, dir *Inode, name string) (ino *Inode, err error) {
+	if err := checkPath(target); err != nil {
+		return nil, err
+	}
+	err = f.withName(ctx, dir, name, false, false, func(d *dentry) error {
+		if f.existing(d) {
+			return syscall.EEXIST
+		}
+		n, a, err := f.drv.Symlink(ctx, dir.node, name, target)
+		if ino, err = f.created(dir, d, n, a, err); err == nil {
+			ino.link.Store(&target)
+		}
+		return err
+	})
+	return ino, err
+}
+
+func (f *FS) linkIn(ctx context.Context, src *Inode, dir *Inode, name string) error {
+	if src.dir != nil {
+		return syscall.EPERM
+	}
+	return f.withName(ctx, dir, name, false, false, func(d *dentry) error {
+		if f.existing(d) {
+			return syscall.EEXIST
+		}
+		a, err := f.drv.Link(ctx, src.node, dir.node, name)
+		if err != nil {
+			if isErrno(err, syscall.ESTALE) {
+				f.dropInode(src)
+			}
+			_, err = f.created(dir, d, nil, Attr{}, err)
+			return err
+		}
+		f.expireAttr(dir)
+		f.setAttr(src, a)
+		f.idMu.Lock()
+		if a.ID != "" && f.ids[a.ID] == nil {
+			f.ids[a.ID] = src // hard-linked now: later lookups share this inode (A2)
+		}
+		old := f.bind(d, src)
+		f.idMu.Unlock()
+		if old != nil {
+			f.unrefInode(old)
+		}
+		f.lruAdd(d)
+		return nil
+	})
+}
+
+func (f *FS) unlinkIn(ctx context.Context, dir *Inode, name string, force bool) error {
+	return f.withName(ctx, dir, name, true, force, func(d *dentry) error {
+		ino := d.inode.Load()
+		if d.st() != statePositive || ino == nil {
+			return syscall.ENOENT
+		}
+		if ino.dir != nil {
+			return syscall.EISDIR
+		}
+		err := f.drv.Unlink(ctx, dir.node, name)
+		if err != nil {
+			if isErrno(err, syscall.ENOENT) {
+				f.installNegative(d)
+			}
+			return err
+		}
+		f.expireAttr(dir)
+		f.expireAttr(ino)
+		f.removed(d, ino)
+		return nil
+	})
+}
+
+// removed records that the claimed d's name is gone (D2): a negative entry,
+// or, while the object is still open, no entry at all.
+func (f *FS) removed(d *dentry, ino *Inode) {
+	if ino.opens.Load() == 0 {
+		f.installNegative(d)
+		return
+	}
+	p := d.parent
+	p.mu.Lock()
+	f.checkMuRLock()
+	drop := f.unhashLocked(d)
+	f.checkMuRUnlock()
+	p.mu.Unlock()
+	if drop != nil {
+		f.unrefInode(drop)
+	}
+}
+
+// emptying marks directory ino dying and waits until no name inside it is
+// claimed (D1). undo reverts if the removal fails.
+func (f *FS) emptying(ctx context.Context, ino *Inode) (undo func(), err error) {
+	ds := ino.dir
+	ds.mu.Lock()
+	ds.dying.Store(true)
+	for ds.inflight.Load() > 0 {
+		if ds.idle == nil {
+			ds.idle = make(chan struct{})
+		}
+		idle := ds.idle
+		ds.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			ds.mu.Lock()
+			ds.dying.Store(false)
+			ds.mu.Unlock()
+			return nil, ctx.Err()
+		}
+		ds.mu.Lock()
+	}
+	ds.mu.Unlock()
+	return func() {
+		ds.mu.Lock()
+		ds.dying.Store(false)
+		ds.mu.Unlock()
+	}, nil
+}
+
+func (f *FS) rmdirIn(ctx context.Context, dir *Inode, name string, force bool) error {
+	return f.withName(ctx, dir, name, true, force, func(d *dentry) error {
+		ino := d.inode.Load()
+		if d.st() != statePositive || ino == nil {
+			return syscall.ENOENT
+		}
+		if ino.dir == nil {
+			return syscall.ENOTDIR
+		}
+		if ino == f.Root() {
+			return syscall.EBUSY
+		}
+		undo, err := f.emptying(ctx, ino)
+		if err != nil {
+			return err
+		}
+		if err = f.drv.Rmdir(ctx, dir.node, name); err != nil {
+			undo()
+			if isErrno(err, syscall.ENOENT) {
+				f.installNegative(d)
+			}
+			return err
+		}
+		f.expireAttr(dir)
+		f.removed(d, ino)
+		return nil
+	})
+}

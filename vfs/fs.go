@@ -1,0 +1,214 @@
+package vfs
+
+// FS: one mounted filesystem (a driver plus its dentry cache), its options
+// and the revalidation policy (rule V1).
+
+import (
+	"context"
+	"math"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Policy is a revalidation policy (rule V1).
+type Policy int
+
+const (
+	// PolicyTTL trusts cached names and attributes for Options.TTL
+	// (negative names for Options.NegativeTTL).
+	PolicyTTL Policy = iota
+	// PolicyCloseToOpen is PolicyTTL plus a fresh getattr on every open of
+	// a file, as the Linux NFS client does.
+	PolicyCloseToOpen
+	// PolicyExclusive trusts the cache until this client changes it: for a
+	// filesystem nobody else writes.
+	PolicyExclusive
+)
+
+// Options configure a mount. The zero value is usable.
+type Options struct {
+	Policy      Policy
+	TTL         time.Duration // default 1s
+	NegativeTTL time.Duration // default TTL
+	// MaxDentries bounds the cached names (V4); default 1<<17.
+	MaxDentries int
+	// MaxNegative bounds the negative names; default MaxDentries/4.
+	MaxNegative int
+	// Timeout bounds every driver call made for one operation; default 60s.
+	Timeout time.Duration
+	// CheckInvariants runs the invariant checker after every operation
+	// (tests); a violation panics.
+	CheckInvariants bool
+	// NoWalk disables the driver's multi-name walk (for measurements).
+	NoWalk bool
+}
+
+// FS is a mounted filesystem. All methods are safe for concurrent use.
+type FS struct {
+	drv    Driver
+	ao     AtomicOpener
+	walker Walker
+	reval  Revalidator
+	xattr  Xattrer
+	mover  Mover
+	forget Forgetter
+
+	opts  Options
+	epoch time.Time
+	root  *dentry
+	hash  *hashTable
+
+	seq   atomic.Uint64 // rename sequence counter: odd while names move (L5)
+	seqMu sync.Mutex
+
+	renameMu sync.Mutex // cross-directory renames and splices (D3, A2)
+
+	idMu  sync.Mutex
+	ids   map[string]*Inode // identities of directories and hard-linked files (A2)
+	dirID atomic.Uint64
+	ino   atomic.Uint64 // made-up inode numbers for drivers without them
+
+	lru lru
+
+	checkMu sync.RWMutex // stop-the-world for the invariant checker
+}
+
+// New mounts drv. opts may be nil.
+func New(ctx context.Context, drv Driver, opts *Options) (*FS, error) {
+	f := &FS{drv: drv, epoch: time.Now(), ids: make(map[string]*Inode)}
+	if opts != nil {
+		f.opts = *opts
+	}
+	o := &f.opts
+	if o.TTL <= 0 {
+		o.TTL = time.Second
+	}
+	if o.NegativeTTL <= 0 {
+		o.NegativeTTL = o.TTL
+	}
+	if o.MaxDentries <= 0 {
+		o.MaxDentries = 1 << 17
+	}
+	if o.MaxNegative <= 0 {
+		o.MaxNegative = o.MaxDentries / 4
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	f.ao, _ = drv.(AtomicOpener)
+	if !o.NoWalk {
+		f.walker, _ = drv.(Walker)
+	}
+	f.reval, _ = drv.(Revalidator)
+	f.xattr, _ = drv.(Xattrer)
+	f.mover, _ = drv.(Mover)
+	f.forget, _ = drv.(Forgetter)
+	f.hash = newHashTable(o.MaxDentries)
+	f.lru.init()
+
+	ctx, cancel := f.callCtx(ctx)
+	defer cancel()
+	n, a, err := drv.Root(ctx)
+	if err != nil {
+		return nil, pathErr("mount", "/", err)
+	}
+	if !a.IsDir() {
+		return nil, pathErr("mount", "/", syscall.ENOTDIR)
+	}
+	ino := f.newInode(n, a)
+	ino.refs.Add(1) // the root is never forgotten
+	f.root = &dentry{name: "/"}
+	f.root.inode.Store(ino)
+	f.root.state.Store(statePositive)
+	f.root.deadline.Store(math.MaxInt64)
+	ino.dentry.Store(f.root)
+	if a.ID != "" {
+		f.ids[a.ID] = ino
+	}
+	return f, nil
+}
+
+// Driver returns the mounted driver.
+func (f *FS) Driver() Driver { return f.drv }
+
+// Root returns the root directory's inode.
+func (f *FS) Root() *Inode { return f.root.inode.Load() }
+
+// Options returns the mount's options (defaults filled in).
+func (f *FS) Options() Options { return f.opts }
+
+// now is the FS clock: monotonic nanoseconds since mount.
+func (f *FS) now() int64 { return int64(time.Since(f.epoch)) }
+
+// callCtx bounds one operation's driver calls by Options.Timeout.
+func (f *FS) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithTimeout(ctx, f.opts.Timeout)
+}
+
+func (f *FS) entryDeadline(negative bool) int64 {
+	switch {
+	case f.opts.Policy == PolicyExclusive:
+		return math.MaxInt64
+	case negative:
+		return f.now() + int64(f.opts.NegativeTTL)
+	}
+	return f.now() + int64(f.opts.TTL)
+}
+
+func (f *FS) attrDeadline() int64 {
+	if f.opts.Policy == PolicyExclusive {
+		return math.MaxInt64
+	}
+	return f.now() + int64(f.opts.TTL)
+}
+
+// newInode makes an inode for a node the driver returned.
+func (f *FS) newInode(n Node, a Attr) *Inode {
+	ino := &Inode{fsys: f, node: n}
+	if a.Ino == 0 {
+		a.Ino = f.ino.Add(1)
+	}
+	ino.attr.Store(&a)
+	ino.adl.Store(f.attrDeadline())
+	if a.IsDir() {
+		ino.dir = &dirState{id: f.dirID.Add(1), inode: ino}
+	}
+	return ino
+}
+
+// setAttr caches fresh attributes for ino. The inode number of a driver
+// without one stays the one the core made up.
+func (f *FS) setAttr(ino *Inode, a Attr) {
+	if a.Ino == 0 {
+		a.Ino = ino.attr.Load().Ino
+	}
+	ino.attr.Store(&a)
+	ino.adl.Store(f.attrDeadline())
+}
+
+// expireAttr makes the next getattr ask the driver.
+func (f *FS) expireAttr(ino *Inode) { ino.adl.Store(0) }
+
+// unrefInode drops one reference; the last one forgets the inode.
+func (f *FS) unrefInode(ino *Inode) {
+	if ino.refs.Add(-1) != 0 {
+		return
+	}
+	f.idMu.Lock()
+	if ino.refs.Load() != 0 {
+		f.idMu.Unlock()
+		return
+	}
+	if id := ino.attr.Load().ID; id != "" && f.ids[id] == ino {
+		delete(f.ids, id)
+	}
+	f.idMu.Unlock()
+	if f.forget != nil {
+		f.forget.Forget(ino.node)
+	}
+}

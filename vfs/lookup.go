@@ -1,0 +1,397 @@
+package vfs
+
+// Name claims and lookup: the slow path of the walk (rules L1, L2, L3) and the
+// only code that installs a driver's answer in the cache (L4, A2).
+//
+// An operation that needs the driver for (dir, name) first claims the name:
+// it creates an in-lookup dentry, or takes an existing one, under dir.mu, and
+// no one else may claim it until it lets go. Walkers that find the name
+// claimed wait for the claim to end and then use what the holder installed
+// (L1). Different names in one directory are claimed independently, so their
+// driver calls run in parallel (L2, D1). When a holder fails transiently or
+// is cancelled, its waiters retry and one of them becomes the holder (L3).
+
+import (
+	"context"
+	"errors"
+	"syscall"
+	"time"
+)
+
+// errRetry tells the owner of a claim to let go and start again: an A2
+// splice found the rename lock or the alias's old name busy.
+var errRetry = errors.New("vfs: retry")
+
+// valid reports whether d's positive or negative state may be used without
+// asking the driver.
+func (f *FS) valid(d *dentry, now int64) bool {
+	s := d.st()
+	return (s == statePositive || s == stateNegative) && d.deadline.Load() > now
+}
+
+// acquire returns the dentry for (dir, name). In lookup mode it returns a
+// valid dentry without claiming it when there is one (after waiting for a
+// holder, whose error it shares unless transient). Otherwise it claims the
+// name and returns owned=true: the dentry is then in-lookup (new), or
+// positive/negative (possibly expired), and the caller must call release.
+func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup, force bool) (d *dentry, owned bool, err error) {
+	for {
+		dir.mu.Lock()
+		d = f.hash.find(dir, name)
+		if d != nil && d.owner.Load() != nil {
+			c := d.owner.Load()
+			dir.mu.Unlock()
+			select {
+			case <-c.done:
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			}
+			if lookup && c.err != nil {
+				return nil, false, c.err
+			}
+			if lookup && !force && f.valid(d, f.now()) {
+				return d, false, nil
+			}
+			continue
+		}
+		if lookup && d != nil && !force && f.valid(d, f.now()) {
+			dir.mu.Unlock()
+			return d, false, nil
+		}
+		if dir.dying.Load() {
+			dir.mu.Unlock()
+			return nil, false, syscall.ENOENT // D1: a directory being removed takes no new names
+		}
+		c := &claim{done: make(chan struct{})}
+		if d == nil {
+			d = &dentry{parent: dir, name: name}
+			d.state.Store(stateInLookup)
+			d.owner.Store(c)
+			f.checkMuRLock()
+			f.hash.insert(d)
+			dir.children.Add(1)
+			f.checkMuRUnlock()
+		} else {
+			d.owner.Store(c)
+		}
+		dir.inflight.Add(1)
+		dir.mu.Unlock()
+		return d, true, nil
+	}
+}
+
+// tryClaimAbsent claims (dir, name) only if the cache has nothing for it, for
+// priming from readdirplus or a multi-name walk without a second lookup of a
+// name that someone is already looking up (L1).
+func (f *FS) tryClaimAbsent(dir *dirState, name string) *dentry {
+	dir.mu.Lock()
+	defer dir.mu.Unlock()
+	if dir.dying.Load() || f.hash.find(dir, name) != nil {
+		return nil
+	}
+	d := &dentry{parent: dir, name: name}
+	d.owner.Store(&claim{done: make(chan struct{})})
+	d.state.Store(stateInLookup)
+	f.checkMuRLock()
+	f.hash.insert(d)
+	dir.children.Add(1)
+	f.checkMuRUnlock()
+	dir.inflight.Add(1)
+	return d
+}
+
+// release ends the claim on d. A dentry still in-lookup (the operation
+// failed before learning anything) is unhashed. err is shared with waiters
+// unless it is transient (L3) or errRetry.
+func (f *FS) release(d *dentry, err error) {
+	dir := d.parent
+	dir.mu.Lock()
+	c := d.owner.Swap(nil)
+	var drop *Inode
+	if d.st() == stateInLookup {
+		f.checkMuRLock()
+		drop = f.unhashLocked(d)
+		f.checkMuRUnlock()
+	}
+	if err != nil && !transient(err) && err != errRetry {
+		c.err = err
+	}
+	if dir.inflight.Add(-1) == 0 && dir.idle != nil {
+		close(dir.idle)
+		dir.idle = nil
+	}
+	dir.mu.Unlock()
+	close(c.done)
+	if drop != nil {
+		f.unrefInode(drop)
+	}
+	f.checkInvariants()
+}
+
+// unhashLocked removes d from the cache. Caller holds d.parent.mu; the
+// returned inode (if any) must be unreferenced after that lock is released.
+func (f *FS) unhashLocked(d *dentry) *Inode {
+	if d.st() == stateUnhashed {
+		return nil
+	}
+	d.setState(stateUnhashed)
+	f.hash.remove(d)
+	d.parent.children.Add(-1)
+	f.lruDel(d)
+	ino := d.inode.Load()
+	if ino != nil {
+		ino.dentry.CompareAndSwap(d, nil)
+	}
+	return ino
+}
+
+// lookupName resolves name in directory dir to a valid positive or negative
+// dentry, asking the driver at most once per name at a time (L1).
+func (f *FS) lookupName(ctx context.Context, dir *Inode, name string, force bool) (*dentry, error) {
+	if dir.dir == nil {
+		return nil, syscall.ENOTDIR
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	for tries := 0; ; tries++ {
+		d, owned, err := f.acquire(ctx, dir.dir, name, true, force)
+		if err != nil || !owned {
+			return d, err
+		}
+		err = f.lookupOwned(ctx, dir, d)
+		f.release(d, err)
+		if err == errRetry && tries < 100 {
+			time.Sleep(time.Duration(tries+1) * 50 * time.Microsecond)
+			continue
+		}
+		if err != nil {
+			return nil, f.staleDir(dir, err)
+		}
+		return d, nil
+	}
+}
+
+// lookupOwned asks the driver about the claimed d and installs the answer.
+func (f *FS) lookupOwned(ctx context.Context, dir *Inode, d *dentry) error {
+	n, a, err := f.drv.Lookup(ctx, dir.node, d.name)
+	return f.installLookup(d, n, a, err)
+}
+
+// installLookup installs a driver's lookup answer in the claimed d: a node
+// makes it positive, ENOENT negative, anything else leaves it alone.
+func (f *FS) installLookup(d *dentry, n Node, a Attr, err error) error {
+	switch {
+	case err == nil:
+		_, err = f.installPositive(d, n, a)
+		return err
+	case isErrno(err, syscall.ENOENT):
+		f.installNegative(d)
+		return nil
+	}
+	return err
+}
+
+// staleDir handles ESTALE about a directory (V3): what it concerned is
+// dropped so the retry looks it up afresh.
+func (f *FS) staleDir(dir *Inode, err error) error {
+	if isErrno(err, syscall.ESTALE) {
+		f.dropInode(dir)
+	}
+	return err
+}
+
+// dropInode unhashes the dentry of ino (if it is not claimed) after the
+// driver called ino stale.
+func (f *FS) dropInode(ino *Inode) {
+	d := ino.dentry.Load()
+	if d == nil || d.parent == nil {
+		return
+	}
+	p := d.parent
+	p.mu.Lock()
+	var drop *Inode
+	if d.owner.Load() == nil && d.inode.Load() == ino {
+		f.checkMuRLock()
+		drop = f.unhashLocked(d)
+		f.checkMuRUnlock()
+	}
+	p.mu.Unlock()
+	if drop != nil {
+		f.unrefInode(drop)
+	}
+}
+
+// sameObject reports whether cached inode ino is the object a fresh answer
+// describes: same identity where the driver has one, else same file type.
+func sameObject(ino *Inode, a *Attr) bool {
+	c := ino.attr.Load()
+	if c.Mode&S_IFMT != a.Mode&S_IFMT {
+		return false
+	}
+	return c.ID == a.ID
+}
+
+// installPositive makes the claimed d name the object (n, a), reusing the
+// cached inode of that identity where there is one (hard links, A2). A
+// directory already cached under another name is moved here (splice, A2),
+// unless that would put it inside its own subtree (ELOOP).
+func (f *FS) installPositive(d *dentry, n Node, a Attr) (*Inode, error) {
+	if cur := d.inode.Load(); cur != nil && d.st() == statePositive && sameObject(cur, &a) {
+		f.setAttr(cur, a)
+		if a.IsSymlink() && a.ID == "" {
+			cur.link.Store(nil) // without identity a symlink may have been replaced
+		}
+		d.deadline.Store(f.entryDeadline(false))
+		f.lruAdd(d)
+		return cur, nil
+	}
+	var ino *Inode
+	f.idMu.Lock()
+	if a.ID != "" {
+		if e := f.ids[a.ID]; e != nil && e.attr.Load().Mode&S_IFMT == a.Mode&S_IFMT {
+			if e.dir != nil {
+				if od := e.dentry.Load(); od != nil && od != d && od.st() != stateUnhashed {
+					err := f.splice(d, e, od, a)
+					f.idMu.Unlock()
+					if err != nil {
+						return nil, err
+					}
+					f.lruAdd(d)
+					return e, nil
+				}
+			}
+			ino = e
+			f.setAttr(e, a)
+		}
+	}
+	if ino == nil {
+		ino = f.newInode(n, a)
+		if a.ID != "" && (a.IsDir() || a.Nlink > 1) {
+			f.ids[a.ID] = ino
+		}
+	}
+	old := f.bind(d, ino)
+	f.idMu.Unlock()
+	if old != nil {
+		f.unrefInode(old)
+	}
+	f.lruAdd(d)
+	return ino, nil
+}
+
+// bind makes d positive for ino. Caller holds idMu (directory bindings, A2)
+// and unreferences the returned previous inode after releasing it.
+func (f *FS) bind(d *dentry, ino *Inode) (old *Inode) {
+	dir := d.parent
+	dir.mu.Lock()
+	f.checkMuRLock()
+	old = d.inode.Load()
+	if old == ino {
+		old = nil
+	} else {
+		ino.refs.Add(1)
+		d.inode.Store(ino)
+		if old != nil && old.dir != nil && old.dentry.CompareAndSwap(d, nil) {
+			f.detach(old)
+		}
+	}
+	if ino.dir != nil {
+		ino.dentry.Store(d)
+	} else {
+		ino.dentry.CompareAndSwap(nil, d)
+	}
+	d.deadline.Store(f.entryDeadline(false))
+	d.setState(statePositive)
+	f.checkMuRUnlock()
+	dir.mu.Unlock()
+	return old
+}
+
+// detach marks a directory that lost its only name: it takes no new names
+// and its cached children are unreachable orphans left to the LRU.
+func (f *FS) detach(ino *Inode) {
+	if ino == f.Root() {
+		return
+	}
+	ino.dir.mu.Lock()
+	ino.dir.dying.Store(true)
+	ino.dir.mu.Unlock()
+}
+
+// installNegative makes the claimed d a negative entry.
+func (f *FS) installNegative(d *dentry) {
+	dir := d.parent
+	dir.mu.Lock()
+	f.checkMuRLock()
+	old := d.inode.Swap(nil)
+	d.deadline.Store(f.entryDeadline(true))
+	d.setState(stateNegative)
+	f.checkMuRUnlock()
+	dir.mu.Unlock()
+	if old != nil {
+		if old.dir != nil && old.dentry.CompareAndSwap(d, nil) {
+			f.detach(old)
+		}
+		f.unrefInode(old)
+	}
+	f.lruAdd(d)
+}
+
+// splice moves directory e, cached at od, to the claimed d (rule A2: the
+// server renamed it behind our back). Caller holds idMu.
+func (f *FS) splice(d *dentry, e *Inode, od *dentry, a Attr) error {
+	if e == f.Root() {
+		return syscall.ESTALE
+	}
+	if !f.renameMu.TryLock() {
+		return errRetry // lock order: renameMu comes before name claims
+	}
+	defer f.renameMu.Unlock()
+	for p := d.parent; p != nil; {
+		if p.inode == e {
+			return syscall.ELOOP // the cache must stay a tree
+		}
+		pd := p.inode.dentry.Load()
+		if pd == nil {
+			break
+		}
+		p = pd.parent
+	}
+	odir := od.parent
+	f.seqBegin()
+	odir.mu.Lock()
+	if od.owner.Load() != nil {
+		odir.mu.Unlock()
+		f.seqEnd()
+		return errRetry
+	}
+	f.checkMuRLock()
+	od.setState(stateUnhashed)
+	f.hash.remove(od)
+	odir.children.Add(-1)
+	f.checkMuRUnlock()
+	odir.mu.Unlock()
+	f.lruDel(od)
+
+	dir := d.parent
+	dir.mu.Lock()
+	f.checkMuRLock()
+	old := d.inode.Swap(e) // e's reference moves from od to d
+	e.dentry.Store(d)
+	d.deadline.Store(f.entryDeadline(false))
+	d.setState(statePositive)
+	f.checkMuRUnlock()
+	dir.mu.Unlock()
+	f.seqEnd()
+	f.setAttr(e, a)
+	if old != nil {
+		go f.unrefInode(old) // idMu is held by our caller
+	}
+	return nil
+}
+
+// seqBegin and seqEnd bracket a change that moves names, so that cached
+// walks running across it retry under locks (L5, D3).
+func (f *FS) seqBegin() { f.seqMu.Lock(); f.seq.Add(1) }
+func (f *FS) seqEnd()   { f.seq.Add(1); f.seqMu.Unlock() }

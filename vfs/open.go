@@ -1,0 +1,273 @@
+package vfs
+
+// Open (rules O1-O4). The final component of an open is resolved here, not
+// by the generic walk, so that lookup, create and open can be one driver
+// call (atomic open) on a name the core has claimed (O1), and so that every
+// answer "not opened" (a directory, a symlink to follow, a special file)
+// continues on that same claimed dentry through the normal path (O2). No
+// driver contains a fallback.
+
+import (
+	"context"
+	"syscall"
+)
+
+// openFlagsToDriver are the flags a driver's Open/Create/AtomicOpen sees.
+const openFlagsToDriver = syscall.O_ACCMODE | syscall.O_CREAT | syscall.O_EXCL | syscall.O_TRUNC | syscall.O_APPEND | syscall.O_SYNC | syscall.O_DSYNC
+
+// openAt opens path relative to start with open(2) flags.
+func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, mode uint32) (*File, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	if flags&syscall.O_CREAT != 0 && flags&syscall.O_DIRECTORY != 0 {
+		return nil, syscall.EINVAL // Linux 6.4+
+	}
+	if flags&syscall.O_CREAT == 0 {
+		if ino, neg, ok := f.walkCached(start, path, flags&syscall.O_NOFOLLOW == 0); ok {
+			if neg {
+				return nil, syscall.ENOENT
+			}
+			if ino.attr.Load().IsSymlink() {
+				return nil, syscall.ELOOP // O4: O_NOFOLLOW on a final symlink
+			}
+			return f.openInode(ctx, ino, flags, false)
+		}
+	}
+	var file *File
+	err := f.retryStale(func(force bool) error {
+		w := f.newWalk(ctx, force)
+		dir, last, mustDir, err := w.parent(start, path)
+		if err != nil {
+			return err
+		}
+		if special(last) {
+			if flags&syscall.O_CREAT != 0 {
+				return syscall.EISDIR
+			}
+			file, err = f.openInode(ctx, dir, flags, false)
+			return err
+		}
+		file, err = w.openLast(dir, last, mustDir, flags, mode)
+		return err
+	})
+	return file, err
+}
+
+// openLast opens name in dir, following final symlinks as open(2) does.
+func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode uint32) (*File, error) {
+	f := w.f
+	creat := flags&syscall.O_CREAT != 0
+	excl := creat && flags&syscall.O_EXCL != 0
+	if mustDir && creat {
+		return nil, syscall.EISDIR
+	}
+	for tries := 0; ; tries++ {
+		if dir.dir == nil {
+			return nil, syscall.ENOTDIR
+		}
+		if err := checkName(name); err != nil {
+			return nil, err
+		}
+		d, owned, err := f.acquire(w.ctx, dir.dir, name, true, w.force)
+		if err != nil {
+			return nil, f.staleDir(dir, err)
+		}
+		if !owned && creat && d.st() == stateNegative {
+			// A valid negative entry and O_CREAT: claim it to create (O1).
+			if d, owned, err = f.acquire(w.ctx, dir.dir, name, false, false); err != nil {
+				return nil, err
+			}
+			if d.st() == statePositive && f.valid(d, f.now()) {
+				f.release(d, nil) // someone created it while we waited
+				owned = false
+			}
+		}
+		var ino *Inode
+		if owned {
+			var file *File
+			file, ino, err = w.openOwned(dir, d, flags, mode)
+			if file != nil || (err != nil && err != errRetry) {
+				return file, err
+			}
+			if err == errRetry {
+				if tries > 100 {
+					return nil, syscall.EIO
+				}
+				continue
+			}
+		} else if ino = d.inode.Load(); d.st() != statePositive || ino == nil {
+			return nil, syscall.ENOENT
+		}
+		// The name exists (O2: whatever the driver could not open itself).
+		if ino.attr.Load().IsSymlink() {
+			switch {
+			case flags&syscall.O_NOFOLLOW != 0:
+				return nil, syscall.ELOOP
+			case excl:
+				return nil, syscall.EEXIST // O4: O_CREAT|O_EXCL never follows
+			}
+			w.links++
+			if w.links > maxSymlinks {
+				return nil, syscall.ELOOP
+			}
+			target, err := f.readlink(w.ctx, ino)
+			if err != nil {
+				return nil, err
+			}
+			if target == "" {
+				return nil, syscall.ENOENT
+			}
+			pdir, last, md, err := w.parent(dir, target)
+			if err != nil {
+				return nil, err
+			}
+			if special(last) {
+				if creat {
+					return nil, syscall.EISDIR
+				}
+				return f.openInode(w.ctx, pdir, flags, false)
+			}
+			dir, name, mustDir = pdir, last, mustDir || md
+			continue
+		}
+		if excl {
+			return nil, syscall.EEXIST
+		}
+		if mustDir && ino.dir == nil {
+			return nil, syscall.ENOTDIR
+		}
+		return f.openInode(w.ctx, ino, flags, false)
+	}
+}
+
+// openOwned asks the driver about the claimed d: an atomic open when the
+// driver has one (O1), else lookup and, with O_CREAT on an absent name, an
+// exclusive create. It releases d. It returns an open file, or the inode the
+// name turned out to be (for openLast to continue, O2), or an error.
+func (w *walk) openOwned(dir *Inode, d *dentry, flags int, mode uint32) (*File, *Inode, error) {
+	f, ctx := w.f, w.ctx
+	creat := flags&syscall.O_CREAT != 0
+	if f.ao != nil && !(d.st() == statePositive && f.valid(d, f.now()) && !w.force) {
+		res, err := f.ao.AtomicOpen(ctx, dir.node, d.name, flags&openFlagsToDriver, mode)
+		if err != nil {
+			f.release(d, err)
+			return nil, nil, f.staleDir(dir, err)
+		}
+		switch {
+		case res.Handle != nil && res.Node != nil:
+			ino, err := f.installPositive(d, res.Node, res.Attr)
+			f.release(d, err)
+			if err != nil {
+				res.Handle.Release(ctx)
+				return nil, nil, err
+			}
+			if flags&syscall.O_EXCL != 0 && !res.Created {
+				res.Handle.Release(ctx) // O3: EEXIST unless this call created it
+				return nil, nil, syscall.EEXIST
+			}
+			if res.Created {
+				f.expireAttr(dir)
+			}
+			return f.newFile(ino, res.Handle, flags, res.Created), nil, nil
+		case res.Handle != nil:
+			res.Handle.Release(ctx)
+			f.release(d, syscall.EIO)
+			return nil, nil, syscall.EIO // a driver bug: opened, but no node
+		case res.Node != nil:
+			ino, err := f.installPositive(d, res.Node, res.Attr)
+			f.release(d, err)
+			return nil, ino, err
+		}
+		if creat {
+			f.release(d, syscall.EIO)
+			return nil, nil, syscall.EIO // a driver bug: O_CREAT but neither opened nor found
+		}
+		f.installNegative(d)
+		f.release(d, nil)
+		return nil, nil, syscall.ENOENT
+	}
+	if d.st() == stateInLookup || w.force || !f.valid(d, f.now()) {
+		if err := f.lookupOwned(ctx, dir, d); err != nil {
+			f.release(d, err)
+			if err == errRetry {
+				return nil, nil, errRetry
+			}
+			return nil, nil, f.staleDir(dir, err)
+		}
+	}
+	if d.st() == statePositive {
+		ino := d.inode.Load()
+		f.release(d, nil)
+		return nil, ino, nil
+	}
+	if !creat {
+		f.release(d, nil)
+		return nil, nil, syscall.ENOENT
+	}
+	n, a, h, err := f.drv.Create(ctx, dir.node, d.name, flags&openFlagsToDriver&^(syscall.O_CREAT|syscall.O_EXCL|syscall.O_TRUNC), mode)
+	if err != nil {
+		if isErrno(err, syscall.EEXIST) {
+			// Another client created it after our negative entry: look again.
+			d.deadline.Store(0)
+			f.release(d, nil)
+			if flags&syscall.O_EXCL != 0 {
+				return nil, nil, syscall.EEXIST
+			}
+			return nil, nil, errRetry
+		}
+		f.release(d, err)
+		return nil, nil, f.staleDir(dir, err)
+	}
+	ino, err := f.installPositive(d, n, a)
+	f.release(d, err)
+	if err != nil {
+		h.Release(ctx)
+		return nil, nil, err
+	}
+	f.expireAttr(dir)
+	return f.newFile(ino, h, flags, true), nil, nil // O3: no O_TRUNC sent for a new file
+}
+
+// openInode opens an inode that exists (O4 type checks).
+func (f *FS) openInode(ctx context.Context, ino *Inode, flags int, created bool) (*File, error) {
+	acc := flags & syscall.O_ACCMODE
+	if ino.dir != nil {
+		if acc != syscall.O_RDONLY || flags&(syscall.O_CREAT|syscall.O_TRUNC) != 0 {
+			return nil, syscall.EISDIR
+		}
+		return f.newFile(ino, nil, flags, false), nil
+	}
+	if flags&syscall.O_DIRECTORY != 0 {
+		return nil, syscall.ENOTDIR
+	}
+	if ino.attr.Load().IsSymlink() {
+		return nil, syscall.ELOOP
+	}
+	h, err := f.drv.Open(ctx, ino.node, flags&openFlagsToDriver&^(syscall.O_CREAT|syscall.O_EXCL))
+	if err != nil {
+		if isErrno(err, syscall.ESTALE) {
+			f.dropInode(ino)
+		}
+		return nil, err
+	}
+	if flags&syscall.O_TRUNC != 0 && acc != syscall.O_RDONLY {
+		f.expireAttr(ino)
+	}
+	if f.opts.Policy == PolicyCloseToOpen {
+		if a, err := f.drv.Getattr(ctx, ino.node); err == nil {
+			f.setAttr(ino, a) // V1: close-to-open revalidates on open
+		}
+	}
+	return f.newFile(ino, h, flags, created), nil
+}
+
+// retryStale runs op, and once more with forced revalidation if it failed
+// with ESTALE (V3).
+func (f *FS) retryStale(op func(force bool) error) error {
+	err := op(false)
+	if err != nil && isErrno(err, syscall.ESTALE) {
+		err = op(true)
+	}
+	return err
+}

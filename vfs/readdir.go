@@ -1,0 +1,78 @@
+package vfs
+
+// Directory listing. The driver's ReadDir gives names, and with
+// readdirplus also nodes and attributes; those prime the cache where it has
+// nothing for the name (tryClaimAbsent), never over a claimed or cached name
+// (L1).
+
+import (
+	"context"
+	"io/fs"
+	"syscall"
+)
+
+// DirEntryPlus is one listed name, with the cached inode when the core has
+// (or just primed) a valid entry for it.
+type DirEntryPlus struct {
+	Name  string
+	Type  uint32 // S_IFMT bits, 0 if unknown
+	Ino   uint64
+	Inode *Inode // nil when not cached
+	Attr  Attr   // valid when Inode != nil
+}
+
+func (f *FS) readDir(ctx context.Context, dir *Inode) ([]DirEntryPlus, error) {
+	if dir.dir == nil {
+		return nil, syscall.ENOTDIR
+	}
+	var ents []DirEntry
+	err := f.drv.ReadDir(ctx, dir.node, func(e DirEntry) bool {
+		ents = append(ents, e)
+		return true
+	})
+	if err != nil {
+		if isErrno(err, syscall.ESTALE) {
+			f.dropInode(dir)
+		}
+		return nil, err
+	}
+	out := make([]DirEntryPlus, 0, len(ents))
+	for _, e := range ents {
+		if e.Name == "." || e.Name == ".." || checkName(e.Name) != nil {
+			continue
+		}
+		p := DirEntryPlus{Name: e.Name, Type: e.Type, Ino: e.Ino}
+		if e.HasAttr {
+			if ino := f.prime(dir, e.Name, e.Node, e.Attr); ino != nil {
+				p.Inode, p.Attr = ino, *ino.attr.Load()
+				p.Type, p.Ino = p.Attr.Mode&S_IFMT, p.Attr.Ino
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// dirEntry adapts a DirEntryPlus to fs.DirEntry.
+type dirEntry struct {
+	e   DirEntryPlus
+	dir *File
+}
+
+func (d dirEntry) Name() string      { return d.e.Name }
+func (d dirEntry) IsDir() bool       { return d.Type().IsDir() }
+func (d dirEntry) Type() fs.FileMode { return fileMode(d.e.Type).Type() }
+func (d dirEntry) Info() (fs.FileInfo, error) {
+	if d.e.Inode != nil {
+		return newFileInfo(d.e.Name, d.e.Attr), nil
+	}
+	ctx, cancel := d.dir.fsys.callCtx(context.Background())
+	defer cancel()
+	a, err := d.dir.fsys.GetattrAt(ctx, d.dir.ino, d.e.Name, false)
+	if err != nil {
+		return nil, err
+	}
+	return newFileInfo(d.e.Name, a), nil
+}
+
+func (d dirEntry) String() string { return fs.FormatDirEntry(d) }
