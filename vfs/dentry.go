@@ -19,10 +19,10 @@ import (
 
 // dentry states (low bits of dentry.state).
 const (
-	stateInLookup uint32 = iota // a lookup or atomic open is on the wire (L1)
-	statePositive               // name -> inode, valid until deadline
-	stateNegative               // name known absent, valid until deadline
-	stateUnhashed               // removed; still held by a walker or op
+	stateInLookup   uint32 = iota // a lookup or atomic open is on the wire (L1)
+	statePositive                 // name -> inode, valid until deadline
+	stateNegative                 // name known absent, valid until deadline
+	stateUnhashed                 // removed; still held by a walker or op
 	stateMask       uint32 = 0xff
 	flagReferenced  uint32 = 1 << 8 // touched since the LRU last looked (V4)
 	flagNegativeLRU uint32 = 1 << 9 // sits on the negative LRU list
@@ -68,10 +68,10 @@ type claim struct {
 // Its methods are safe for concurrent use.
 type Inode struct {
 	fsys *FS
-	node Node                  // the driver's reference; immutable
-	attr atomic.Pointer[Attr]  // cached attributes; replaced whole
-	adl  atomic.Int64          // attribute validity deadline (FS clock ns)
-	dir  *dirState             // non-nil for directories
+	node Node                   // the driver's reference; immutable
+	attr atomic.Pointer[Attr]   // cached attributes; replaced whole
+	adl  atomic.Int64           // attribute validity deadline (FS clock ns)
+	dir  *dirState              // non-nil for directories
 	link atomic.Pointer[string] // cached symlink target
 	// dentry is a directory's one hashed dentry (A2); for other files one of
 	// their names, used only to print paths. Guarded by FS.idMu for

@@ -170,11 +170,11 @@ func (f *FS) walkCached(start *Inode, path string, follow bool) (ino *Inode, neg
 
 // walker state shared by one resolution: the symlink budget (P1).
 type walk struct {
-	f      *FS
-	ctx    context.Context
-	force  bool // V3: revalidate every component
-	links  int
-	root   *Inode
+	f     *FS
+	ctx   context.Context
+	force bool // V3: revalidate every component
+	links int
+	root  *Inode
 }
 
 func (f *FS) newWalk(ctx context.Context, force bool) *walk {
