@@ -23,6 +23,7 @@ func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, m
 	if flags&syscall.O_CREAT != 0 && flags&syscall.O_DIRECTORY != 0 {
 		return nil, syscall.EINVAL // Linux 6.4+
 	}
+	cachedStale := false
 	if flags&syscall.O_CREAT == 0 {
 		if ino, neg, ok := f.walkCached(start, path, flags&syscall.O_NOFOLLOW == 0); ok {
 			if neg {
@@ -31,11 +32,15 @@ func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, m
 			if ino.attr.Load().IsSymlink() {
 				return nil, syscall.ELOOP // O4: O_NOFOLLOW on a final symlink
 			}
-			return f.openInode(ctx, ino, flags, false)
+			file, err := f.openInode(ctx, ino, flags, false)
+			if err == nil || !isErrno(err, syscall.ESTALE) {
+				return file, err
+			}
+			cachedStale = true // V3: this was the one try; retry forced
 		}
 	}
 	var file *File
-	err := f.retryStale(func(force bool) error {
+	op := func(force bool) error {
 		w := f.newWalk(ctx, force)
 		dir, last, mustDir, err := w.parent(start, path)
 		if err != nil {
@@ -50,8 +55,11 @@ func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, m
 		}
 		file, err = w.openLast(dir, last, mustDir, flags, mode)
 		return err
-	})
-	return file, err
+	}
+	if cachedStale {
+		return file, op(true)
+	}
+	return file, f.retryStale(op)
 }
 
 // openLast opens name in dir, following final symlinks as open(2) does.
