@@ -75,11 +75,12 @@ func (f *FS) Getattr(ctx context.Context, name string) (Attr, error) {
 // is followed (false: lstat).
 func (f *FS) GetattrAt(ctx context.Context, dir *Inode, name string, follow bool) (Attr, error) {
 	start := f.start(dir)
-	if ino, neg, ok := f.walkCached(start, name, follow); ok {
+	clk := clock{f: f}
+	if ino, neg, ok := f.walkCached(start, name, follow, &clk); ok {
 		if neg {
 			return Attr{}, pathErr("stat", name, syscall.ENOENT)
 		}
-		if ino.adl.Load() > f.now() {
+		if clk.before(ino.adl.Load()) {
 			return *ino.attr.Load(), nil
 		}
 	}

@@ -67,7 +67,6 @@ type claim struct {
 // is what FUSE node ids map to and what the "at" calls take as a directory.
 // Its methods are safe for concurrent use.
 type Inode struct {
-	fsys *FS
 	node Node                   // the driver's reference; immutable
 	attr atomic.Pointer[Attr]   // cached attributes; replaced whole
 	adl  atomic.Int64           // attribute validity deadline (FS clock ns)
@@ -77,9 +76,10 @@ type Inode struct {
 	// their names, used only to print paths. Guarded by FS.idMu for
 	// directories.
 	dentry atomic.Pointer[dentry]
-	refs   atomic.Int32 // hashed dentries + opens + pins; at zero the inode is forgotten
-	opens  atomic.Int32 // open Files (D2)
-	pins   atomic.Int32 // frontend references (FUSE lookup counts)
+	refs   atomic.Int32 // hashed dentries + users; at zero the inode is forgotten
+	// users counts open Files and frontend pins (FUSE lookup counts): an
+	// inode in use is never evicted (V4) and outlives its names (D2).
+	users atomic.Int32
 }
 
 // dirState is the directory part of an Inode.
@@ -103,18 +103,16 @@ func (ino *Inode) Node() Node { return ino.node }
 // IsDir reports whether the inode is a directory.
 func (ino *Inode) IsDir() bool { return ino.dir != nil }
 
-// FS returns the filesystem the inode belongs to.
-func (ino *Inode) FS() *FS { return ino.fsys }
-
-// Pin records a frontend reference (a FUSE lookup count going from 0 to 1):
-// a pinned inode's dentries are never evicted (V4) and its identity stays
-// mapped, so a later lookup of the same directory finds this very Inode.
-func (ino *Inode) Pin() { ino.pins.Add(1); ino.refs.Add(1) }
+// Pin records a frontend reference to ino (a FUSE lookup count going from 0
+// to 1): a pinned inode's dentries are never evicted (V4) and its identity
+// stays mapped, so a later lookup of the same directory finds this very
+// Inode.
+func (f *FS) Pin(ino *Inode) { ino.users.Add(1); ino.refs.Add(1) }
 
 // Unpin drops a reference taken with Pin.
-func (ino *Inode) Unpin() {
-	ino.pins.Add(-1)
-	ino.fsys.unrefInode(ino)
+func (f *FS) Unpin(ino *Inode) {
+	ino.users.Add(-1)
+	f.unrefInode(ino)
 }
 
 // parentOf returns the directory containing dentry d, or nil for the root.

@@ -155,7 +155,7 @@ func (f *FS) unlinkIn(ctx context.Context, dir *Inode, name string, force bool) 
 // removed records that the claimed d's name is gone (D2): a negative entry,
 // or, while the object is still open, no entry at all.
 func (f *FS) removed(d *dentry, ino *Inode) {
-	if ino.opens.Load() == 0 {
+	if ino.users.Load() == 0 {
 		f.installNegative(d)
 		return
 	}

@@ -32,7 +32,7 @@ type File struct {
 }
 
 func (f *FS) newFile(ino *Inode, h Handle, flags int, created bool) *File {
-	ino.opens.Add(1)
+	ino.users.Add(1)
 	ino.refs.Add(1)
 	return &File{fsys: f, ino: ino, h: h, flags: flags, created: created}
 }
@@ -288,7 +288,7 @@ func (fl *File) CloseContext(ctx context.Context, flush bool) error {
 		}
 		fl.fsys.expireAttr(fl.ino)
 	}
-	fl.ino.opens.Add(-1)
+	fl.ino.users.Add(-1)
 	fl.fsys.unrefInode(fl.ino)
 	return pathErr("close", fl.Name(), err)
 }

@@ -169,7 +169,7 @@ func (f *FS) attrDeadline() int64 {
 
 // newInode makes an inode for a node the driver returned.
 func (f *FS) newInode(n Node, a Attr) *Inode {
-	ino := &Inode{fsys: f, node: n}
+	ino := &Inode{node: n}
 	if a.Ino == 0 {
 		a.Ino = f.ino.Add(1)
 	}

@@ -14,6 +14,7 @@ package vfs
 import (
 	"context"
 	"errors"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -64,7 +65,7 @@ func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup, fo
 		}
 		c := &claim{done: make(chan struct{})}
 		if d == nil {
-			d = &dentry{parent: dir, name: name}
+			d = &dentry{parent: dir, name: strings.Clone(name)}
 			d.state.Store(stateInLookup)
 			d.owner.Store(c)
 			f.checkMuRLock()
@@ -89,7 +90,7 @@ func (f *FS) tryClaimAbsent(dir *dirState, name string) *dentry {
 	if dir.dying.Load() || f.hash.find(dir, name) != nil {
 		return nil
 	}
-	d := &dentry{parent: dir, name: name}
+	d := &dentry{parent: dir, name: strings.Clone(name)}
 	d.owner.Store(&claim{done: make(chan struct{})})
 	d.state.Store(stateInLookup)
 	f.checkMuRLock()

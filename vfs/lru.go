@@ -151,7 +151,7 @@ func (f *FS) evictable(d *dentry) bool {
 	if ino == nil {
 		return true
 	}
-	if ino.opens.Load() > 0 || ino.pins.Load() > 0 {
+	if ino.users.Load() > 0 {
 		return false
 	}
 	return ino.dir == nil || (ino.dir.children.Load() == 0 && ino.dir.inflight.Load() == 0)

@@ -25,7 +25,7 @@ func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, m
 	}
 	cachedStale := false
 	if flags&syscall.O_CREAT == 0 {
-		if ino, neg, ok := f.walkCached(start, path, flags&syscall.O_NOFOLLOW == 0); ok {
+		if ino, neg, ok := f.walkCached(start, path, flags&syscall.O_NOFOLLOW == 0, &clock{f: f}); ok {
 			if neg {
 				return nil, syscall.ENOENT
 			}

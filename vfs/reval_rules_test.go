@@ -158,10 +158,10 @@ func TestP_PathRules(t *testing.T) {
 		want error
 	}{
 		{"a//b///f", nil},
-		{"/../../a/b/f", nil},   // ".." at the root stays at the root
-		{"a/b/up/a/b/f", nil},   // a relative symlink cannot climb out
+		{"/../../a/b/f", nil}, // ".." at the root stays at the root
+		{"a/b/up/a/b/f", nil}, // a relative symlink cannot climb out
 		{"a/b/up/../a/b/f", nil},
-		{"abs", nil},            // an absolute target is relative to the mount root
+		{"abs", nil}, // an absolute target is relative to the mount root
 		{"c39", nil},
 		{"c40", syscall.ELOOP},
 		{"loop1", syscall.ELOOP},

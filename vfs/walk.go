@@ -10,6 +10,7 @@ package vfs
 
 import (
 	"context"
+	"math"
 	"strings"
 	"syscall"
 )
@@ -80,12 +81,11 @@ func (f *FS) parentDir(ino *Inode) *Inode {
 // false when the slow walk must decide (a miss, an expired entry, a claim in
 // progress, an error to report, a rename running). neg reports a valid
 // negative entry (ENOENT) on the way.
-func (f *FS) walkCached(start *Inode, path string, follow bool) (ino *Inode, neg, ok bool) {
+func (f *FS) walkCached(start *Inode, path string, follow bool, clk *clock) (ino *Inode, neg, ok bool) {
 	seq := f.seq.Load()
 	if seq&1 != 0 {
 		return nil, false, false
 	}
-	now := f.now()
 	root := f.Root()
 	cur := start
 	var stack [8]string // unwalked rest of paths interrupted by a symlink
@@ -126,7 +126,7 @@ func (f *FS) walkCached(start *Inode, path string, follow bool) (ino *Inode, neg
 		if s&flagReferenced == 0 {
 			d.state.Or(flagReferenced)
 		}
-		if d.deadline.Load() <= now {
+		if !clk.before(d.deadline.Load()) {
 			return nil, false, false
 		}
 		switch s & stateMask {
@@ -166,6 +166,25 @@ func (f *FS) walkCached(start *Inode, path string, follow bool) (ino *Inode, neg
 		return nil, false, false
 	}
 	return cur, false, true
+}
+
+// clock reads the FS clock at most once, and only for a deadline that is
+// not "forever" (PolicyExclusive): on some machines reading the clock costs
+// more than the rest of a cached walk.
+type clock struct {
+	f *FS
+	t int64
+}
+
+// before reports whether now is before deadline dl.
+func (c *clock) before(dl int64) bool {
+	if dl == math.MaxInt64 {
+		return true
+	}
+	if c.t == 0 {
+		c.t = c.f.now()
+	}
+	return c.t < dl
 }
 
 // walker state shared by one resolution: the symlink budget (P1).
@@ -313,7 +332,7 @@ func (f *FS) resolve(ctx context.Context, start *Inode, path string, follow, for
 		return nil, err
 	}
 	if !force {
-		if ino, neg, ok := f.walkCached(start, path, follow); ok {
+		if ino, neg, ok := f.walkCached(start, path, follow, &clock{f: f}); ok {
 			if neg {
 				return nil, syscall.ENOENT
 			}
