@@ -91,12 +91,12 @@ func (f *FS) getattrSlow(ctx context.Context, start *Inode, name string, follow 
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	var a Attr
-	err := f.retryStale(func(force bool) error {
+	err := f.retryStale(func(force reval) error {
 		ino, err := f.resolve(ctx, start, name, follow, force)
 		if err != nil {
 			return err
 		}
-		a, err = f.getattr(ctx, ino, force)
+		a, err = f.getattr(ctx, ino, force != 0)
 		return err
 	})
 	if err != nil {
@@ -170,7 +170,7 @@ func (f *FS) setattr(ctx context.Context, ino *Inode, s SetAttr) (Attr, error) {
 func (f *FS) withInode(ctx context.Context, dir *Inode, name string, follow bool, op func(ctx context.Context, ino *Inode) error) error {
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
-	return f.retryStale(func(force bool) error {
+	return f.retryStale(func(force reval) error {
 		ino, err := f.resolve(ctx, f.start(dir), name, follow, force)
 		if err != nil {
 			return err
@@ -254,7 +254,7 @@ func retag(err error, op string) error {
 func (f *FS) withParent(ctx context.Context, dir *Inode, name string, op func(ctx context.Context, w *walk, dir *Inode, last string, mustDir bool) error) error {
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
-	return f.retryStale(func(force bool) error {
+	return f.retryStale(func(force reval) error {
 		w := f.newWalk(ctx, force)
 		d, last, mustDir, err := w.parent(f.start(dir), name)
 		if err != nil {
@@ -369,7 +369,7 @@ func (f *FS) SymlinkAt(ctx context.Context, target string, dir *Inode, name stri
 func (f *FS) Link(ctx context.Context, oldname, newname string) error {
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
-	src, err := f.resolve(ctx, f.Root(), oldname, false, false)
+	src, err := f.resolve(ctx, f.Root(), oldname, false, 0)
 	if err != nil {
 		return linkErr("link", oldname, newname, err)
 	}
@@ -476,7 +476,7 @@ func (f *FS) Rename2(ctx context.Context, oldname, newname string, flags uint32)
 func (f *FS) RenameAt(ctx context.Context, olddir *Inode, oldname string, newdir *Inode, newname string, flags uint32) error {
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
-	err := f.retryStale(func(force bool) error {
+	err := f.retryStale(func(force reval) error {
 		w := f.newWalk(ctx, force)
 		od, olast, _, err := w.parent(f.start(olddir), oldname)
 		if err != nil {

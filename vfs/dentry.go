@@ -27,6 +27,7 @@ const (
 	flagReferenced  uint32 = 1 << 8 // touched since the LRU last looked (V4)
 	flagNegativeLRU uint32 = 1 << 9 // sits on the negative LRU list
 	flagOnLRU       uint32 = 1 << 10
+	epochShift             = 16 // bits 16-31: low bits of FS.epoch when last installed (V3)
 )
 
 type dentry struct {
@@ -45,15 +46,20 @@ type dentry struct {
 
 func (d *dentry) st() uint32 { return d.state.Load() & stateMask }
 
-// setState replaces the state keeping the flags. Caller holds parent.mu.
-func (d *dentry) setState(s uint32) {
+// setState replaces the state keeping the flags and stamps the dentry with
+// the current epoch. Caller holds parent.mu.
+func (d *dentry) setState(s uint32, epoch uint32) {
 	for {
 		old := d.state.Load()
-		if d.state.CompareAndSwap(old, old&^stateMask|s) {
+		n := old&^stateMask&(1<<epochShift-1) | s | epoch<<epochShift
+		if d.state.CompareAndSwap(old, n) {
 			return
 		}
 	}
 }
+
+// epoch returns the stamp of d's last install.
+func (d *dentry) epoch() uint16 { return uint16(d.state.Load() >> epochShift) }
 
 // claim is one operation's hold on a name. done is closed when the holder
 // lets go; err, written before that, is the holder's answer for those who

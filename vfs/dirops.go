@@ -13,7 +13,7 @@ import (
 
 // withName claims (dir, name), makes its state known when needState (a
 // lookup on the claimed dentry, L1), runs op and lets go.
-func (f *FS) withName(ctx context.Context, dir *Inode, name string, needState, force bool, op func(d *dentry) error) error {
+func (f *FS) withName(ctx context.Context, dir *Inode, name string, needState bool, force reval, op func(d *dentry) error) error {
 	if dir.dir == nil {
 		return syscall.ENOTDIR
 	}
@@ -21,11 +21,11 @@ func (f *FS) withName(ctx context.Context, dir *Inode, name string, needState, f
 		return err
 	}
 	for tries := 0; ; tries++ {
-		d, _, err := f.acquire(ctx, dir.dir, name, false, false)
+		d, _, err := f.acquire(ctx, dir.dir, name, false, 0)
 		if err != nil {
 			return err
 		}
-		if needState && (d.st() == stateInLookup || force || !f.valid(d, f.now())) {
+		if needState && (d.st() == stateInLookup || !f.fresh(d, force)) {
 			if err = f.lookupOwned(ctx, dir, d); err == errRetry && tries < 100 {
 				f.release(d, err)
 				continue
@@ -57,7 +57,7 @@ func (f *FS) existing(d *dentry) bool {
 }
 
 func (f *FS) mkdirIn(ctx context.Context, dir *Inode, name string, mode uint32) (ino *Inode, err error) {
-	err = f.withName(ctx, dir, name, false, false, func(d *dentry) error {
+	err = f.withName(ctx, dir, name, false, 0, func(d *dentry) error {
 		if f.existing(d) {
 			return syscall.EEXIST
 		}
@@ -69,7 +69,7 @@ func (f *FS) mkdirIn(ctx context.Context, dir *Inode, name string, mode uint32) 
 }
 
 func (f *FS) mknodIn(ctx context.Context, dir *Inode, name string, mode uint32, rdev uint64) (ino *Inode, err error) {
-	err = f.withName(ctx, dir, name, false, false, func(d *dentry) error {
+	err = f.withName(ctx, dir, name, false, 0, func(d *dentry) error {
 		if f.existing(d) {
 			return syscall.EEXIST
 		}
@@ -84,7 +84,7 @@ func (f *FS) symlinkIn(ctx context.Context, target string, dir *Inode, name stri
 	if err := checkPath(target); err != nil {
 		return nil, err
 	}
-	err = f.withName(ctx, dir, name, false, false, func(d *dentry) error {
+	err = f.withName(ctx, dir, name, false, 0, func(d *dentry) error {
 		if f.existing(d) {
 			return syscall.EEXIST
 		}
@@ -101,7 +101,7 @@ func (f *FS) linkIn(ctx context.Context, src *Inode, dir *Inode, name string) er
 	if src.dir != nil {
 		return syscall.EPERM
 	}
-	return f.withName(ctx, dir, name, false, false, func(d *dentry) error {
+	return f.withName(ctx, dir, name, false, 0, func(d *dentry) error {
 		if f.existing(d) {
 			return syscall.EEXIST
 		}
@@ -129,7 +129,7 @@ func (f *FS) linkIn(ctx context.Context, src *Inode, dir *Inode, name string) er
 	})
 }
 
-func (f *FS) unlinkIn(ctx context.Context, dir *Inode, name string, force bool) error {
+func (f *FS) unlinkIn(ctx context.Context, dir *Inode, name string, force reval) error {
 	return f.withName(ctx, dir, name, true, force, func(d *dentry) error {
 		ino := d.inode.Load()
 		if d.st() != statePositive || ino == nil {
@@ -200,7 +200,7 @@ func (f *FS) emptying(ctx context.Context, ino *Inode) (undo func(), err error) 
 	}, nil
 }
 
-func (f *FS) rmdirIn(ctx context.Context, dir *Inode, name string, force bool) error {
+func (f *FS) rmdirIn(ctx context.Context, dir *Inode, name string, force reval) error {
 	return f.withName(ctx, dir, name, true, force, func(d *dentry) error {
 		ino := d.inode.Load()
 		if d.st() != statePositive || ino == nil {

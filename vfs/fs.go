@@ -65,6 +65,8 @@ type FS struct {
 
 	renameMu sync.Mutex // cross-directory renames and splices (D3, A2)
 
+	staleEpoch atomic.Uint32 // bumped on every ESTALE retry; stamps installs (V3)
+
 	idMu  sync.Mutex
 	ids   map[string]*Inode // identities of directories and hard-linked files (A2)
 	dirID atomic.Uint64

@@ -16,7 +16,7 @@ func (f *FS) Lookup(ctx context.Context, dir *Inode, name string) (*Inode, Attr,
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	var ino *Inode
-	err := f.retryStale(func(force bool) error {
+	err := f.retryStale(func(force reval) error {
 		switch name {
 		case ".":
 			ino = dir

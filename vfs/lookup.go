@@ -35,7 +35,7 @@ func (f *FS) valid(d *dentry, now int64) bool {
 // holder, whose error it shares unless transient). Otherwise it claims the
 // name and returns owned=true: the dentry is then in-lookup (new), or
 // positive/negative (possibly expired), and the caller must call release.
-func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup, force bool) (d *dentry, owned bool, err error) {
+func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup bool, force reval) (d *dentry, owned bool, err error) {
 	for {
 		dir.mu.Lock()
 		d = f.hash.find(dir, name)
@@ -50,12 +50,12 @@ func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup, fo
 			if lookup && c.err != nil {
 				return nil, false, c.err
 			}
-			if lookup && !force && f.valid(d, f.now()) {
+			if lookup && f.fresh(d, force) {
 				return d, false, nil
 			}
 			continue
 		}
-		if lookup && d != nil && !force && f.valid(d, f.now()) {
+		if lookup && d != nil && f.fresh(d, force) {
 			dir.mu.Unlock()
 			return d, false, nil
 		}
@@ -135,7 +135,7 @@ func (f *FS) unhashLocked(d *dentry) *Inode {
 	if d.st() == stateUnhashed {
 		return nil
 	}
-	d.setState(stateUnhashed)
+	d.setState(stateUnhashed, f.staleEpoch.Load())
 	f.hash.remove(d)
 	d.parent.children.Add(-1)
 	f.lruDel(d)
@@ -148,7 +148,7 @@ func (f *FS) unhashLocked(d *dentry) *Inode {
 
 // lookupName resolves name in directory dir to a valid positive or negative
 // dentry, asking the driver at most once per name at a time (L1).
-func (f *FS) lookupName(ctx context.Context, dir *Inode, name string, force bool) (*dentry, error) {
+func (f *FS) lookupName(ctx context.Context, dir *Inode, name string, force reval) (*dentry, error) {
 	if dir.dir == nil {
 		return nil, syscall.ENOTDIR
 	}
@@ -244,6 +244,7 @@ func (f *FS) installPositive(d *dentry, n Node, a Attr) (*Inode, error) {
 			cur.link.Store(nil) // without identity a symlink may have been replaced
 		}
 		d.deadline.Store(f.entryDeadline(false))
+		d.setState(statePositive, f.staleEpoch.Load()) // stamp: revalidated now
 		f.lruAdd(d)
 		return cur, nil
 	}
@@ -303,7 +304,7 @@ func (f *FS) bind(d *dentry, ino *Inode) (old *Inode) {
 		ino.dentry.CompareAndSwap(nil, d)
 	}
 	d.deadline.Store(f.entryDeadline(false))
-	d.setState(statePositive)
+	d.setState(statePositive, f.staleEpoch.Load())
 	f.checkMuRUnlock()
 	dir.mu.Unlock()
 	return old
@@ -327,7 +328,7 @@ func (f *FS) installNegative(d *dentry) {
 	f.checkMuRLock()
 	old := d.inode.Swap(nil)
 	d.deadline.Store(f.entryDeadline(true))
-	d.setState(stateNegative)
+	d.setState(stateNegative, f.staleEpoch.Load())
 	f.checkMuRUnlock()
 	dir.mu.Unlock()
 	if old != nil {
@@ -368,7 +369,7 @@ func (f *FS) splice(d *dentry, e *Inode, od *dentry, a Attr) error {
 		return errRetry
 	}
 	f.checkMuRLock()
-	od.setState(stateUnhashed)
+	od.setState(stateUnhashed, f.staleEpoch.Load())
 	f.hash.remove(od)
 	odir.children.Add(-1)
 	f.checkMuRUnlock()
@@ -381,7 +382,7 @@ func (f *FS) splice(d *dentry, e *Inode, od *dentry, a Attr) error {
 	old := d.inode.Swap(e) // e's reference moves from od to d
 	e.dentry.Store(d)
 	d.deadline.Store(f.entryDeadline(false))
-	d.setState(statePositive)
+	d.setState(statePositive, f.staleEpoch.Load())
 	f.checkMuRUnlock()
 	dir.mu.Unlock()
 	f.seqEnd()

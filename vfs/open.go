@@ -23,7 +23,7 @@ func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, m
 	if flags&syscall.O_CREAT != 0 && flags&syscall.O_DIRECTORY != 0 {
 		return nil, syscall.EINVAL // Linux 6.4+
 	}
-	cachedStale := false
+	cachedStale, start0 := false, f.staleEpoch.Load()
 	if flags&syscall.O_CREAT == 0 {
 		if ino, neg, ok := f.walkCached(start, path, flags&syscall.O_NOFOLLOW == 0, &clock{f: f}); ok {
 			if neg {
@@ -40,7 +40,7 @@ func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, m
 		}
 	}
 	var file *File
-	op := func(force bool) error {
+	op := func(force reval) error {
 		w := f.newWalk(ctx, force)
 		dir, last, mustDir, err := w.parent(start, path)
 		if err != nil {
@@ -57,7 +57,7 @@ func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, m
 		return err
 	}
 	if cachedStale {
-		return file, op(true)
+		return file, op(f.forceSince(start0))
 	}
 	return file, f.retryStale(op)
 }
@@ -83,7 +83,7 @@ func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode u
 		}
 		if !owned && creat && d.st() == stateNegative {
 			// A valid negative entry and O_CREAT: claim it to create (O1).
-			if d, owned, err = f.acquire(w.ctx, dir.dir, name, false, false); err != nil {
+			if d, owned, err = f.acquire(w.ctx, dir.dir, name, false, 0); err != nil {
 				return nil, err
 			}
 			if d.st() == statePositive && f.valid(d, f.now()) {
@@ -156,7 +156,7 @@ func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode u
 func (w *walk) openOwned(dir *Inode, d *dentry, flags int, mode uint32) (*File, *Inode, error) {
 	f, ctx := w.f, w.ctx
 	creat := flags&syscall.O_CREAT != 0
-	if f.ao != nil && !(d.st() == statePositive && f.valid(d, f.now()) && !w.force) {
+	if f.ao != nil && !(d.st() == statePositive && f.fresh(d, w.force)) {
 		res, err := f.ao.AtomicOpen(ctx, dir.node, d.name, flags&openFlagsToDriver, mode)
 		if err != nil {
 			f.release(d, err)
@@ -195,7 +195,7 @@ func (w *walk) openOwned(dir *Inode, d *dentry, flags int, mode uint32) (*File, 
 		f.release(d, nil)
 		return nil, nil, syscall.ENOENT
 	}
-	if d.st() == stateInLookup || w.force || !f.valid(d, f.now()) {
+	if d.st() == stateInLookup || !f.fresh(d, w.force) {
 		if err := f.lookupOwned(ctx, dir, d); err != nil {
 			f.release(d, err)
 			if err == errRetry {
@@ -270,12 +270,40 @@ func (f *FS) openInode(ctx context.Context, ino *Inode, flags int, created bool)
 	return f.newFile(ino, h, flags, created), nil
 }
 
+// reval is a forced revalidation (V3): nonzero, it makes every dentry
+// stamped with an epoch before it count as expired, so a retry after ESTALE
+// asks the driver again about everything it had used — but not about what
+// others revalidated since the failed try began.
+type reval uint32
+
+// stale reports whether d was cached before r's epoch.
+func (r reval) stale(d *dentry) bool {
+	return r != 0 && int16(uint16(r)-d.epoch()) > 0
+}
+
+// fresh reports whether d may be used as it is under r.
+func (f *FS) fresh(d *dentry, r reval) bool {
+	return f.valid(d, f.now()) && !r.stale(d)
+}
+
 // retryStale runs op, and once more with forced revalidation if it failed
 // with ESTALE (V3).
-func (f *FS) retryStale(op func(force bool) error) error {
-	err := op(false)
+func (f *FS) retryStale(op func(force reval) error) error {
+	start := f.staleEpoch.Load()
+	err := op(0)
 	if err != nil && isErrno(err, syscall.ESTALE) {
-		err = op(true)
+		err = op(f.forceSince(start))
 	}
 	return err
+}
+
+// forceSince starts a new epoch and returns the revalidation of everything
+// cached in epochs up to start.
+func (f *FS) forceSince(start uint32) reval {
+	f.staleEpoch.Add(1)
+	r := reval(start + 1)
+	if uint16(r) == 0 {
+		r++ // keep r nonzero and its stamp comparable
+	}
+	return r
 }

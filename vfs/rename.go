@@ -12,7 +12,7 @@ import (
 	"syscall"
 )
 
-func (f *FS) renameIn(ctx context.Context, odir *Inode, oname string, ndir *Inode, nname string, flags uint32, force bool) error {
+func (f *FS) renameIn(ctx context.Context, odir *Inode, oname string, ndir *Inode, nname string, flags uint32, force reval) error {
 	if flags&^(RenameNoReplace|RenameExchange) != 0 || flags == RenameNoReplace|RenameExchange {
 		return syscall.EINVAL
 	}
@@ -27,8 +27,11 @@ func (f *FS) renameIn(ctx context.Context, odir *Inode, oname string, ndir *Inod
 	}
 	if odir == ndir && oname == nname {
 		return f.withName(ctx, odir, oname, true, force, func(d *dentry) error {
-			if d.st() != statePositive {
+			switch {
+			case d.st() != statePositive:
 				return syscall.ENOENT
+			case flags&RenameNoReplace != 0:
+				return syscall.EEXIST // Linux checks NOREPLACE before "same dentry"
 			}
 			return nil // rename onto itself
 		})
@@ -41,11 +44,11 @@ func (f *FS) renameIn(ctx context.Context, odir *Inode, oname string, ndir *Inod
 	if first.dir.id > second.dir.id || first.dir.id == second.dir.id && fname > sname {
 		first, fname, second, sname = second, sname, first, fname
 	}
-	d1, _, err := f.acquire(ctx, first.dir, fname, false, false)
+	d1, _, err := f.acquire(ctx, first.dir, fname, false, 0)
 	if err != nil {
 		return err
 	}
-	d2, _, err := f.acquire(ctx, second.dir, sname, false, false)
+	d2, _, err := f.acquire(ctx, second.dir, sname, false, 0)
 	if err != nil {
 		f.release(d1, nil)
 		return err
@@ -60,12 +63,12 @@ func (f *FS) renameIn(ctx context.Context, odir *Inode, oname string, ndir *Inod
 	return err
 }
 
-func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir *Inode, dNew *dentry, flags uint32, force bool) error {
+func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir *Inode, dNew *dentry, flags uint32, force reval) error {
 	for _, p := range [2]struct {
 		dir *Inode
 		d   *dentry
 	}{{odir, dOld}, {ndir, dNew}} {
-		if p.d.st() == stateInLookup || force || !f.valid(p.d, f.now()) {
+		if p.d.st() == stateInLookup || !f.fresh(p.d, force) {
 			if err := f.lookupOwned(ctx, p.dir, p.d); err != nil {
 				if err == errRetry {
 					err = syscall.EAGAIN
@@ -166,10 +169,10 @@ func (f *FS) move(dOld *dentry, src *Inode, dNew *dentry, dst *Inode, exchange b
 		d.inode.Store(ino)
 		if ino == nil {
 			d.deadline.Store(f.entryDeadline(true))
-			d.setState(stateNegative)
+			d.setState(stateNegative, f.staleEpoch.Load())
 		} else {
 			d.deadline.Store(f.entryDeadline(false))
-			d.setState(statePositive)
+			d.setState(statePositive, f.staleEpoch.Load())
 		}
 		f.checkMuRUnlock()
 		p.mu.Unlock()

@@ -191,12 +191,12 @@ func (c *clock) before(dl int64) bool {
 type walk struct {
 	f     *FS
 	ctx   context.Context
-	force bool // V3: revalidate every component
+	force reval // V3: revalidate what was cached before the failed try
 	links int
 	root  *Inode
 }
 
-func (f *FS) newWalk(ctx context.Context, force bool) *walk {
+func (f *FS) newWalk(ctx context.Context, force reval) *walk {
 	return &walk{f: f, ctx: ctx, force: force, root: f.Root()}
 }
 
@@ -327,11 +327,11 @@ func (w *walk) resolve(start *Inode, path string, follow bool) (*Inode, error) {
 
 // resolve is the path resolution used by the API: the cached walk first,
 // then the slow one.
-func (f *FS) resolve(ctx context.Context, start *Inode, path string, follow, force bool) (*Inode, error) {
+func (f *FS) resolve(ctx context.Context, start *Inode, path string, follow bool, force reval) (*Inode, error) {
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
-	if !force {
+	if force == 0 {
 		if ino, neg, ok := f.walkCached(start, path, follow, &clock{f: f}); ok {
 			if neg {
 				return nil, syscall.ENOENT

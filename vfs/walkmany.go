@@ -18,7 +18,7 @@ func (w *walk) prefetch(dir *Inode, name, rest string) {
 	if f.walker == nil || dir.dir == nil || checkName(name) != nil {
 		return
 	}
-	if d := f.hash.find(dir.dir, name); d != nil && !w.force && f.valid(d, f.now()) {
+	if d := f.hash.find(dir.dir, name); d != nil && f.fresh(d, w.force) {
 		return
 	}
 	var buf [16]string

@@ -43,6 +43,14 @@ func newEnv(t *testing.T, cfg Config) *env {
 		opts = *cfg.Options
 	}
 	opts.CheckInvariants = true
+	if opts.MaxDentries == 0 {
+		// The invariant checker scans the whole dentry hash table after
+		// every operation, and the table is sized from MaxDentries: the
+		// default (1<<17) makes a -race run of the suite take minutes.
+		// 2048 names are plenty for any case here (and past them the
+		// LRU evicts, which the cases must survive, rule V4).
+		opts.MaxDentries = 2048
+	}
 	ctx := t.Context()
 	f, err := vfs.New(ctx, drv, &opts)
 	if err != nil {
@@ -172,14 +180,6 @@ func (e *env) mustOpen(name string, flags int, perm fs.FileMode) *vfs.File {
 func (e *env) writeFile(name string, data string) {
 	e.Helper()
 	e.must(e.fs.WriteFile(e.ctx, name, []byte(data), 0o644), "write file "+name)
-}
-
-// readFile returns name's content, failing the test on error.
-func (e *env) readFile(name string) string {
-	e.Helper()
-	b, err := e.fs.ReadFile(e.ctx, name)
-	e.must(err, "read file "+name)
-	return string(b)
 }
 
 // wantContent asserts name's content.
@@ -326,3 +326,19 @@ func (e *env) advanced(before int64, op func(), now func() int64) (after int64) 
 // pastNs is a fixed time in the past (2001-09-09T01:46:40Z) that every
 // protocol can store (whole seconds).
 const pastNs = int64(1_000_000_000) * 1_000_000_000
+
+// freshMount mounts the driver under test a second time, with a cold cache:
+// what it shows is what the server holds. Its invariants are checked when
+// the test ends.
+func (e *env) freshMount() *vfs.FS {
+	e.Helper()
+	opts := e.fs.Options()
+	cold, err := vfs.New(e.ctx, e.fs.Driver(), &opts)
+	e.must(err, "mount the driver a second time")
+	e.Cleanup(func() {
+		if err := cold.CheckInvariants(); err != nil {
+			e.Errorf("CheckInvariants of the second mount: %v", err)
+		}
+	})
+	return cold
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"strings"
 	"syscall"
 )
 
@@ -229,5 +230,70 @@ var ioCases = []testCase{
 		if a := e.attr("f"); a.Size != 6 {
 			e.Errorf("size by path = %d, want 6", a.Size)
 		}
+	}},
+	{"HugeSparseOffset", func(e *env) {
+		// A write at 1 TiB allocates one block, not a terabyte.
+		const off = 1 << 40
+		fl := e.mustOpen("f", oRDWR|oCREAT, 0o644)
+		_, err := fl.WriteAt([]byte("far"), off)
+		e.must(err, "WriteAt 1 TiB")
+		if a := handleAttr(e, fl); a.Size != off+3 {
+			e.Errorf("size %d, want %d", a.Size, int64(off+3))
+		}
+		p := make([]byte, 8)
+		n, err := fl.ReadAt(p, off-5)
+		if n != 8 || (err != nil && err != io.EOF) || string(p) != "\x00\x00\x00\x00\x00far" {
+			e.Errorf("ReadAt across the hole's end = %d %q, %v", n, p[:n], err)
+		}
+		e.must(fl.Truncate(1<<42), "grow to 4 TiB")
+		n, err = fl.ReadAt(p, 1<<42-8)
+		if n != 8 || (err != nil && err != io.EOF) || !bytes.Equal(p, make([]byte, 8)) {
+			e.Errorf("ReadAt at the end of a 4 TiB file = %d %q, %v", n, p[:n], err)
+		}
+		e.must(fl.Truncate(2), "shrink")
+		if got := readAll(e, fl); got != "\x00\x00" {
+			e.Errorf("after shrinking to 2: %q", got)
+		}
+	}},
+	{"Allocate", func(e *env) {
+		// fallocate(2) is optional (vfs.Allocator): without it, or for a
+		// mode the driver lacks, the documented answer is EOPNOTSUPP.
+		const keepSize, punchHole = 0x01, 0x02
+		fl := e.mustOpen("f", oRDWR|oCREAT, 0o644)
+		_, err := fl.Write([]byte("abcdefgh"))
+		e.must(err, "write")
+		err = fl.Allocate(e.ctx, 0, 4096, 0)
+		if err != nil {
+			e.wantErr(err, "fallocate", syscall.EOPNOTSUPP)
+		} else {
+			if a := handleAttr(e, fl); a.Size != 4096 {
+				e.Errorf("size after fallocate(0, 4096) = %d, want 4096", a.Size)
+			}
+			if got := readAll(e, fl); got[:8] != "abcdefgh" || strings.Trim(got[8:], "\x00") != "" {
+				e.Errorf("fallocate changed the data: %q", short([]byte(got)))
+			}
+		}
+		err = fl.Allocate(e.ctx, 2, 3, punchHole|keepSize)
+		if err != nil {
+			e.wantErr(err, "fallocate PUNCH_HOLE", syscall.EOPNOTSUPP)
+			return
+		}
+		p := make([]byte, 8)
+		_, err = fl.ReadAt(p, 0)
+		if e.ok(err, "ReadAt") && string(p) != "ab\x00\x00\x00fgh" {
+			e.Errorf("after punching [2,5): %q", p)
+		}
+		ro := e.mustOpen("f", oRDONLY, 0)
+		e.wantErr(ro.Allocate(e.ctx, 0, 10, 0), "fallocate on an O_RDONLY file", syscall.EBADF)
+	}},
+	{"FlushAndRelease", func(e *env) {
+		// The FUSE frontend sends FLUSH and RELEASE separately.
+		fl := e.mustOpen("f", oWRONLY|oCREAT, 0o644)
+		_, err := fl.Write([]byte("flushed"))
+		e.must(err, "write")
+		e.ok(fl.FlushContext(e.ctx), "FlushContext")
+		e.ok(fl.FlushContext(e.ctx), "FlushContext again")
+		e.ok(fl.CloseContext(e.ctx, false), "CloseContext without flush")
+		e.wantContent("f", "flushed")
 	}},
 }

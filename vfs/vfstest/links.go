@@ -262,4 +262,27 @@ var hardLinkCases = []testCase{
 			e.Errorf("nlink through the handle = %d, want 1", a.Nlink)
 		}
 	}},
+	{"RenameOverHardLink", func(e *env) {
+		// Replacing one name of a linked file drops one link; the other
+		// name keeps the old content.
+		if e.cfg.NoHardLinks {
+			e.wantErr(e.fs.Link(e.ctx, "/", "h"), "link / (NoHardLinks)", syscall.EPERM, syscall.ENOSYS)
+			return
+		}
+		e.writeFile("f", "old")
+		e.must(e.fs.Link(e.ctx, "f", "h"), "link")
+		e.writeFile("g", "new")
+		e.must(e.fs.Rename(e.ctx, "g", "h"), "rename over a hard link")
+		e.wantContent("f", "old")
+		e.wantContent("h", "new")
+		if a := e.fstat("f"); a.Nlink != 1 {
+			e.Errorf("nlink of f after its sibling was replaced = %d, want 1", a.Nlink)
+		}
+		if !e.cfg.NoIdentity {
+			if a := e.attr("f"); a.Nlink != 1 {
+				e.Errorf("nlink of f by path after its sibling was replaced = %d, want 1", a.Nlink)
+			}
+		}
+		e.wantNames("/", "f", "h")
+	}},
 }

@@ -169,7 +169,13 @@ var openCases = []testCase{
 		e.wantErr(err, "Write on an O_RDONLY file", syscall.EBADF)
 		_, err = fl.WriteAt([]byte("x"), 0)
 		e.wantErr(err, "WriteAt on an O_RDONLY file", syscall.EBADF)
-		// ftruncate(2) on a descriptor not open for writing is EINVAL.
+		e.wantContent("f", "abc")
+	}},
+	{"ReadOnly_TruncateEINVAL", func(e *env) {
+		// ftruncate(2) on a descriptor not open for writing is EINVAL
+		// (do_ftruncate), not EBADF.
+		e.writeFile("f", "abc")
+		fl := e.mustOpen("f", oRDONLY, 0)
 		e.wantErr(fl.Truncate(0), "Truncate on an O_RDONLY file", syscall.EINVAL)
 		e.wantContent("f", "abc")
 	}},

@@ -58,7 +58,7 @@ var readDirCases = []testCase{
 		e.wantErr(err, "File.ReadDir on a file", syscall.ENOTDIR)
 	}},
 	{"ManyEntries", func(e *env) {
-		const n = 600
+		const n = 300
 		e.mkdir("d")
 		var want []string
 		for i := 0; i < n; i++ {

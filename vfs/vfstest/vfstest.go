@@ -3,7 +3,7 @@ package vfstest
 // This file holds the public API (Config, Run) and the table of case groups
 // Run walks. Cases live in one file per area of the driver contract
 // (open.go, io.go, attr.go, dirs.go, links.go, rename.go, readdir.go,
-// special.go, paths.go, atforms.go, iofs.go, concurrency.go). No state is
+// special.go, paths.go, atforms.go, iofs.go, context.go, concurrency.go). No state is
 // shared between subtests: each gets its own driver and mount (env.go).
 
 import (
@@ -41,7 +41,8 @@ type Config struct {
 	NoAtime bool
 
 	// Options are the mount options for vfs.New (nil: defaults). Run
-	// always sets CheckInvariants.
+	// always sets CheckInvariants, and MaxDentries to 2048 when it is 0
+	// (the checker's cost grows with the hash table it sizes).
 	Options *vfs.Options
 }
 
@@ -72,6 +73,7 @@ func groups() []group {
 		{"Path", pathCases},
 		{"At", atCases},
 		{"IOFS", iofsCases},
+		{"Context", contextCases},
 		{"Concurrency", concurrencyCases},
 	}
 }
