@@ -5,9 +5,9 @@ package vfs_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -231,7 +231,7 @@ func TestSeedRace(t *testing.T) {
 // nothing) and those that change or try to change it ("change").
 type recorder struct {
 	vfs.Driver
-	ao     vfs.AtomicOpener
+	ao      vfs.AtomicOpener
 	mu      sync.Mutex
 	events  map[string][]string
 	busy    map[string]int
