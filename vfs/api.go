@@ -11,6 +11,7 @@ package vfs
 
 import (
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"syscall"
@@ -96,7 +97,7 @@ func (f *FS) getattrSlow(ctx context.Context, start *Inode, name string, follow 
 		if err != nil {
 			return err
 		}
-		a, err = f.getattr(ctx, ino, force != 0)
+		a, err = f.getattrRaced(ctx, ino, force != 0)
 		return err
 	})
 	if err != nil {
@@ -125,6 +126,16 @@ func (f *FS) Lstat(ctx context.Context, name string) (fs.FileInfo, error) {
 
 // getattr returns ino's attributes, from the cache while valid (V1).
 func (f *FS) getattr(ctx context.Context, ino *Inode, force bool) (Attr, error) {
+	a, err := f.getattrRaced(ctx, ino, force)
+	if err == errRaced {
+		err = syscall.ESTALE
+	}
+	return a, err
+}
+
+// getattrRaced is getattr, but says errRaced for an ESTALE that a local
+// change explains.
+func (f *FS) getattrRaced(ctx context.Context, ino *Inode, force bool) (Attr, error) {
 	if !force && ino.adl.Load() > f.now() {
 		return *ino.attr.Load(), nil
 	}
@@ -137,12 +148,27 @@ func (f *FS) getattr(ctx context.Context, ino *Inode, force bool) (Attr, error) 
 	}
 	if err != nil {
 		if isErrno(err, syscall.ESTALE) {
+			if f.raced(ino) {
+				return Attr{}, errRaced
+			}
 			f.dropInode(ino)
 		}
 		return Attr{}, err
 	}
 	f.setAttr(ino, a)
 	return *ino.attr.Load(), nil
+}
+
+// errRaced reports ESTALE about an inode the cache has already let go of
+// (a local unlink or rename raced the call): the caller looks the name up
+// again, and this does not count as the one ESTALE retry (V3).
+var errRaced = errors.New("vfs: raced")
+
+// raced reports whether ino no longer is what its name holds in the cache,
+// or its name is being changed right now.
+func (f *FS) raced(ino *Inode) bool {
+	d := ino.dentry.Load()
+	return d == nil || d.st() != statePositive || d.inode.Load() != ino || d.owner.Load() != nil
 }
 
 // setattr changes ino's attributes through the driver.
@@ -353,8 +379,11 @@ func (f *FS) Symlink(ctx context.Context, oldname, newname string) error {
 func (f *FS) SymlinkAt(ctx context.Context, target string, dir *Inode, name string) (*Inode, error) {
 	var ino *Inode
 	err := f.withParent(ctx, dir, name, func(ctx context.Context, w *walk, d *Inode, last string, mustDir bool) (err error) {
-		if special(last) || mustDir {
+		if special(last) {
 			return syscall.EEXIST
+		}
+		if mustDir {
+			return f.slashedName(ctx, d, last, w.force, syscall.EEXIST, syscall.EEXIST)
 		}
 		ino, err = f.symlinkIn(ctx, target, d, last)
 		return err
@@ -383,8 +412,11 @@ func (f *FS) Link(ctx context.Context, oldname, newname string) error {
 // LinkAt makes name (relative to dir) a new hard link to src.
 func (f *FS) LinkAt(ctx context.Context, src *Inode, dir *Inode, name string) (*Inode, error) {
 	err := f.withParent(ctx, dir, name, func(ctx context.Context, w *walk, d *Inode, last string, mustDir bool) error {
-		if special(last) || mustDir {
+		if special(last) {
 			return syscall.EEXIST
+		}
+		if mustDir {
+			return f.slashedName(ctx, d, last, w.force, syscall.EEXIST, syscall.EEXIST)
 		}
 		return f.linkIn(ctx, src, d, last)
 	})
@@ -410,10 +442,7 @@ func (f *FS) UnlinkAt(ctx context.Context, dir *Inode, name string) error {
 			return syscall.EISDIR
 		}
 		if mustDir {
-			if err := f.unlinkIn(ctx, d, last, w.force); err != nil && !isErrno(err, syscall.EISDIR) {
-				return err
-			}
-			return syscall.ENOTDIR // "file/" names no directory
+			return f.slashedName(ctx, d, last, w.force, syscall.EISDIR, syscall.ENOTDIR)
 		}
 		return f.unlinkIn(ctx, d, last, w.force)
 	})
@@ -478,16 +507,21 @@ func (f *FS) RenameAt(ctx context.Context, olddir *Inode, oldname string, newdir
 	defer cancel()
 	err := f.retryStale(func(force reval) error {
 		w := f.newWalk(ctx, force)
-		od, olast, _, err := w.parent(f.start(olddir), oldname)
+		od, olast, omust, err := w.parent(f.start(olddir), oldname)
 		if err != nil {
 			return err
 		}
-		nd, nlast, _, err := w.parent(f.start(newdir), newname)
+		nd, nlast, nmust, err := w.parent(f.start(newdir), newname)
 		if err != nil {
 			return err
 		}
 		if special(olast) || special(nlast) {
 			return syscall.EBUSY
+		}
+		// Linux: a non-directory source with a trailing slash on its name,
+		// or (not exchanging) on the target's, is ENOTDIR.
+		if omust || nmust && flags&RenameExchange == 0 {
+			flags |= renameSourceMustBeDir
 		}
 		return f.renameIn(ctx, od, olast, nd, nlast, flags, force)
 	})
@@ -516,7 +550,13 @@ func (f *FS) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 		return nil, retag(err, "readdir")
 	}
 	defer fl.Close()
-	return fl.ReadDir(-1)
+	ctx, cancel := f.callCtx(ctx)
+	defer cancel()
+	ents, err := f.readDir(ctx, fl.ino)
+	if err != nil {
+		return nil, pathErr("readdir", name, err)
+	}
+	return sortedEntries(ents, fl), nil
 }
 
 // ReadFile reads a whole file.
@@ -526,7 +566,22 @@ func (f *FS) ReadFile(ctx context.Context, name string) ([]byte, error) {
 		return nil, err
 	}
 	defer fl.Close()
-	return io.ReadAll(fl)
+	ctx, cancel := f.callCtx(ctx)
+	defer cancel()
+	var buf []byte
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := fl.ReadAtContext(ctx, buf[len(buf):cap(buf)], int64(len(buf)))
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // WriteFile writes data to name, creating or truncating it.
@@ -535,11 +590,13 @@ func (f *FS) WriteFile(ctx context.Context, name string, data []byte, perm fs.Fi
 	if err != nil {
 		return err
 	}
-	if _, err = fl.Write(data); err != nil {
-		fl.Close()
+	ctx, cancel := f.callCtx(ctx)
+	defer cancel()
+	if _, err = fl.WriteAtContext(ctx, data, 0); err != nil {
+		fl.CloseContext(ctx, true)
 		return err
 	}
-	return fl.Close()
+	return fl.CloseContext(ctx, true)
 }
 
 // Statfs reports usage of the filesystem.
@@ -567,4 +624,18 @@ func baseName(p string) string {
 		return "."
 	}
 	return p
+}
+
+// slashedName answers for "name/" where the call wants a non-directory
+// (Linux): ENOENT if absent, else ifDir or ifOther. A symlink is followed,
+// as the trailing slash asks.
+func (f *FS) slashedName(ctx context.Context, dir *Inode, name string, force reval, ifDir, ifOther syscall.Errno) error {
+	ino, err := f.newWalk(ctx, force).step(dir, name, true)
+	switch {
+	case err != nil:
+		return err
+	case ino.dir != nil:
+		return ifDir
+	}
+	return ifOther
 }

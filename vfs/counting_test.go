@@ -5,7 +5,6 @@ package vfs_test
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 
 	"github.com/netvfs/netvfs/vfs"
@@ -32,7 +31,6 @@ func (c *inflight) exit() { c.cur.Add(-1) }
 type countingDriver struct {
 	vfs.Driver
 	lookups, creates inflight
-	mu               sync.Mutex
 }
 
 func (c *countingDriver) Lookup(ctx context.Context, dir vfs.Node, name string) (vfs.Node, vfs.Attr, error) {

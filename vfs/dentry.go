@@ -67,6 +67,9 @@ func (d *dentry) epoch() uint16 { return uint16(d.state.Load() >> epochShift) }
 type claim struct {
 	done chan struct{}
 	err  error
+	// forced: the holder revalidates after ESTALE (V3), so an answer
+	// without identity names a new object (the cached node went stale).
+	forced bool
 }
 
 // Inode is the core's record of one file object on a mounted filesystem. It
@@ -119,12 +122,4 @@ func (f *FS) Pin(ino *Inode) { ino.users.Add(1); ino.refs.Add(1) }
 func (f *FS) Unpin(ino *Inode) {
 	ino.users.Add(-1)
 	f.unrefInode(ino)
-}
-
-// parentOf returns the directory containing dentry d, or nil for the root.
-func (d *dentry) parentInode() *Inode {
-	if d.parent == nil {
-		return nil
-	}
-	return d.parent.inode
 }

@@ -245,6 +245,9 @@ func (fl *File) Truncate(size int64) error {
 	ctx, cancel := fl.ctx()
 	defer cancel()
 	if err := fl.check("truncate", true); err != nil {
+		if isErrno(err, syscall.EBADF) {
+			return pathErr("truncate", fl.Name(), syscall.EINVAL) // ftruncate(2)
+		}
 		return err
 	}
 	_, err := fl.fsys.setattr(ctx, fl.ino, SetAttr{Valid: SetSize, Size: size, Handle: fl.h})

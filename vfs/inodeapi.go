@@ -66,6 +66,9 @@ func (f *FS) OpenInode(ctx context.Context, ino *Inode, flags int) (*File, error
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	fl, err := f.openInode(ctx, ino, flags&^(syscall.O_CREAT|syscall.O_EXCL), false)
+	if err == errRaced {
+		err = syscall.ESTALE
+	}
 	if err != nil {
 		return nil, pathErr("open", ino.path(), err)
 	}

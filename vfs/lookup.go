@@ -14,6 +14,7 @@ package vfs
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -63,7 +64,7 @@ func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup boo
 			dir.mu.Unlock()
 			return nil, false, syscall.ENOENT // D1: a directory being removed takes no new names
 		}
-		c := &claim{done: make(chan struct{})}
+		c := &claim{done: make(chan struct{}), forced: force != 0}
 		if d == nil {
 			d = &dentry{parent: dir, name: strings.Clone(name)}
 			d.state.Store(stateInLookup)
@@ -102,9 +103,14 @@ func (f *FS) tryClaimAbsent(dir *dirState, name string) *dentry {
 }
 
 // release ends the claim on d. A dentry still in-lookup (the operation
-// failed before learning anything) is unhashed. err is shared with waiters
-// unless it is transient (L3) or errRetry.
-func (f *FS) release(d *dentry, err error) {
+// failed before learning anything) is unhashed. Waiters retry.
+func (f *FS) release(d *dentry, err error) { f.releaseShared(d, err, false) }
+
+// releaseLookup ends a lookup's claim: its error is the answer the waiters
+// wanted (L1), so they share it, unless it is transient (L3) or errRetry.
+func (f *FS) releaseLookup(d *dentry, err error) { f.releaseShared(d, err, true) }
+
+func (f *FS) releaseShared(d *dentry, err error, share bool) {
 	dir := d.parent
 	dir.mu.Lock()
 	c := d.owner.Swap(nil)
@@ -114,7 +120,7 @@ func (f *FS) release(d *dentry, err error) {
 		drop = f.unhashLocked(d)
 		f.checkMuRUnlock()
 	}
-	if err != nil && !transient(err) && err != errRetry {
+	if share && err != nil && !transient(err) && err != errRetry {
 		c.err = err
 	}
 	if dir.inflight.Add(-1) == 0 && dir.idle != nil {
@@ -161,7 +167,7 @@ func (f *FS) lookupName(ctx context.Context, dir *Inode, name string, force reva
 			return d, err
 		}
 		err = f.lookupOwned(ctx, dir, d)
-		f.release(d, err)
+		f.releaseLookup(d, err)
 		if err == errRetry && tries < 100 {
 			time.Sleep(time.Duration(tries+1) * 50 * time.Microsecond)
 			continue
@@ -224,13 +230,25 @@ func (f *FS) dropInode(ino *Inode) {
 }
 
 // sameObject reports whether cached inode ino is the object a fresh answer
-// describes: same identity where the driver has one, else same file type.
-func sameObject(ino *Inode, a *Attr) bool {
+// for the claimed d describes: same identity where the driver has one, else
+// same file type, unless the claim revalidates after ESTALE.
+func sameObject(d *dentry, ino *Inode, n Node, a *Attr) bool {
 	c := ino.attr.Load()
 	if c.Mode&S_IFMT != a.Mode&S_IFMT {
 		return false
 	}
+	if a.ID == "" {
+		cl := d.owner.Load()
+		return cl == nil || !cl.forced || sameNode(ino.node, n)
+	}
 	return c.ID == a.ID
+}
+
+// sameNode reports whether two driver nodes are equal, when their type
+// can be compared at all.
+func sameNode(a, b Node) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta != nil && ta.Comparable() && a == b
 }
 
 // installPositive makes the claimed d name the object (n, a), reusing the
@@ -238,7 +256,7 @@ func sameObject(ino *Inode, a *Attr) bool {
 // directory already cached under another name is moved here (splice, A2),
 // unless that would put it inside its own subtree (ELOOP).
 func (f *FS) installPositive(d *dentry, n Node, a Attr) (*Inode, error) {
-	if cur := d.inode.Load(); cur != nil && d.st() == statePositive && sameObject(cur, &a) {
+	if cur := d.inode.Load(); cur != nil && d.st() == statePositive && sameObject(d, cur, n, &a) {
 		f.setAttr(cur, a)
 		if a.IsSymlink() && a.ID == "" {
 			cur.link.Store(nil) // without identity a symlink may have been replaced

@@ -33,10 +33,14 @@ func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, m
 				return nil, syscall.ELOOP // O4: O_NOFOLLOW on a final symlink
 			}
 			file, err := f.openInode(ctx, ino, flags, false)
-			if err == nil || !isErrno(err, syscall.ESTALE) {
+			switch {
+			case err == errRaced:
+				// a local change raced us: the slow path sorts it out
+			case err == nil || !isErrno(err, syscall.ESTALE):
 				return file, err
+			default:
+				cachedStale = true // V3: this was the one try; retry forced
 			}
-			cachedStale = true // V3: this was the one try; retry forced
 		}
 	}
 	var file *File
@@ -56,10 +60,16 @@ func (f *FS) openAt(ctx context.Context, start *Inode, path string, flags int, m
 		file, err = w.openLast(dir, last, mustDir, flags, mode)
 		return err
 	}
+	var err error
 	if cachedStale {
-		return file, op(f.forceSince(start0))
+		err = op(f.forceSince(start0))
+	} else {
+		err = f.retryStale(op)
 	}
-	return file, f.retryStale(op)
+	if err == errRaced {
+		err = syscall.ESTALE
+	}
+	return file, err
 }
 
 // openLast opens name in dir, following final symlinks as open(2) does.
@@ -70,6 +80,7 @@ func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode u
 	if mustDir && creat {
 		return nil, syscall.EISDIR
 	}
+	start := f.staleEpoch.Load()
 	for tries := 0; ; tries++ {
 		if dir.dir == nil {
 			return nil, syscall.ENOTDIR
@@ -86,13 +97,12 @@ func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode u
 			if d, owned, err = f.acquire(w.ctx, dir.dir, name, false, 0); err != nil {
 				return nil, err
 			}
-			if d.st() == statePositive && f.valid(d, f.now()) {
-				f.release(d, nil) // someone created it while we waited
-				owned = false
-			}
 		}
 		var ino *Inode
-		if owned {
+		if owned && d.st() == statePositive && f.fresh(d, w.force) {
+			ino = d.inode.Load() // someone created it while we waited
+			f.release(d, nil)
+		} else if owned {
 			var file *File
 			file, ino, err = w.openOwned(dir, d, flags, mode)
 			if file != nil || (err != nil && err != errRetry) {
@@ -105,6 +115,9 @@ func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode u
 				continue
 			}
 		} else if ino = d.inode.Load(); d.st() != statePositive || ino == nil {
+			if creat && tries < 100 {
+				continue // it went away since we looked: try to create it
+			}
 			return nil, syscall.ENOENT
 		}
 		// The name exists (O2: whatever the driver could not open itself).
@@ -145,7 +158,17 @@ func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode u
 		if mustDir && ino.dir == nil {
 			return nil, syscall.ENOTDIR
 		}
-		return f.openInode(w.ctx, ino, flags, false)
+		file, err := f.openInode(w.ctx, ino, flags, false)
+		if err == errRaced && tries < 8 {
+			// The object went away after we found its name (a racing
+			// unlink, or a stale cache): look at the name again, asking
+			// the driver unless someone else did since we started (V3).
+			if w.force == 0 {
+				w.force = f.forceSince(start)
+			}
+			continue
+		}
+		return file, err
 	}
 }
 
@@ -255,6 +278,9 @@ func (f *FS) openInode(ctx context.Context, ino *Inode, flags int, created bool)
 	h, err := f.drv.Open(ctx, ino.node, flags&openFlagsToDriver&^(syscall.O_CREAT|syscall.O_EXCL))
 	if err != nil {
 		if isErrno(err, syscall.ESTALE) {
+			if f.raced(ino) {
+				return nil, errRaced
+			}
 			f.dropInode(ino)
 		}
 		return nil, err
@@ -287,14 +313,26 @@ func (f *FS) fresh(d *dentry, r reval) bool {
 }
 
 // retryStale runs op, and once more with forced revalidation if it failed
-// with ESTALE (V3).
+// with ESTALE (V3). An ESTALE that a racing local change explains (errRaced)
+// is not that one retry: op runs again, forced, so it waits for the change.
 func (f *FS) retryStale(op func(force reval) error) error {
 	start := f.staleEpoch.Load()
-	err := op(0)
-	if err != nil && isErrno(err, syscall.ESTALE) {
-		err = op(f.forceSince(start))
+	var force reval
+	counted := false
+	for tries := 0; ; tries++ {
+		err := op(force)
+		switch {
+		case err == errRaced && tries < 8:
+		case err != nil && err != errRaced && isErrno(err, syscall.ESTALE) && !counted:
+			counted = true
+		default:
+			if err == errRaced {
+				err = syscall.ESTALE
+			}
+			return err
+		}
+		force = f.forceSince(start)
 	}
-	return err
 }
 
 // forceSince starts a new epoch and returns the revalidation of everything

@@ -8,6 +8,7 @@ package vfs
 import (
 	"context"
 	"io/fs"
+	"sort"
 	"syscall"
 )
 
@@ -24,6 +25,9 @@ type DirEntryPlus struct {
 func (f *FS) readDir(ctx context.Context, dir *Inode) ([]DirEntryPlus, error) {
 	if dir.dir == nil {
 		return nil, syscall.ENOTDIR
+	}
+	if dir != f.Root() && dir.dir.dying.Load() && dir.dentry.Load() == nil {
+		return nil, syscall.ENOENT // removed (Linux: IS_DEADDIR)
 	}
 	var ents []DirEntry
 	err := f.drv.ReadDir(ctx, dir.node, func(e DirEntry) bool {
@@ -76,3 +80,13 @@ func (d dirEntry) Info() (fs.FileInfo, error) {
 }
 
 func (d dirEntry) String() string { return fs.FormatDirEntry(d) }
+
+// sortedEntries turns a listing into fs.DirEntry values sorted by name.
+func sortedEntries(ents []DirEntryPlus, dir *File) []fs.DirEntry {
+	sort.Slice(ents, func(i, j int) bool { return ents[i].Name < ents[j].Name })
+	out := make([]fs.DirEntry, len(ents))
+	for i := range ents {
+		out[i] = dirEntry{ents[i], dir}
+	}
+	return out
+}

@@ -12,7 +12,13 @@ import (
 	"syscall"
 )
 
+// renameSourceMustBeDir is an internal flag: a trailing slash made the
+// source's name require a directory (Linux: ENOTDIR for a file).
+const renameSourceMustBeDir = 1 << 31
+
 func (f *FS) renameIn(ctx context.Context, odir *Inode, oname string, ndir *Inode, nname string, flags uint32, force reval) error {
+	mustDir := flags&renameSourceMustBeDir != 0
+	flags &^= renameSourceMustBeDir
 	if flags&^(RenameNoReplace|RenameExchange) != 0 || flags == RenameNoReplace|RenameExchange {
 		return syscall.EINVAL
 	}
@@ -30,6 +36,8 @@ func (f *FS) renameIn(ctx context.Context, odir *Inode, oname string, ndir *Inod
 			switch {
 			case d.st() != statePositive:
 				return syscall.ENOENT
+			case mustDir && d.inode.Load().dir == nil:
+				return syscall.ENOTDIR
 			case flags&RenameNoReplace != 0:
 				return syscall.EEXIST // Linux checks NOREPLACE before "same dentry"
 			}
@@ -57,13 +65,13 @@ func (f *FS) renameIn(ctx context.Context, odir *Inode, oname string, ndir *Inod
 	if first != odir || fname != oname {
 		dOld, dNew = d2, d1
 	}
-	err = f.renameClaimed(ctx, odir, dOld, ndir, dNew, flags, force)
+	err = f.renameClaimed(ctx, odir, dOld, ndir, dNew, flags, force, mustDir)
 	f.release(d2, err)
 	f.release(d1, err)
 	return err
 }
 
-func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir *Inode, dNew *dentry, flags uint32, force reval) error {
+func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir *Inode, dNew *dentry, flags uint32, force reval, mustDir bool) error {
 	for _, p := range [2]struct {
 		dir *Inode
 		d   *dentry
@@ -84,6 +92,9 @@ func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir 
 	dst := dNew.inode.Load()
 	if dNew.st() != statePositive {
 		dst = nil
+	}
+	if mustDir && src.dir == nil {
+		return syscall.ENOTDIR
 	}
 	exchange := flags&RenameExchange != 0
 	switch {
@@ -189,6 +200,12 @@ func (f *FS) move(dOld *dentry, src *Inode, dNew *dentry, dst *Inode, exchange b
 	} else {
 		setInode(dNew, src) // src's reference moves from dOld to dNew
 		setInode(dOld, nil)
+		if dst != nil && dst.dir == nil && src.attr.Load().ID == "" {
+			// Without identity dst may have been another name of src, which
+			// a rename leaves in place (POSIX): we cannot tell, so forget
+			// what the old name holds rather than cache it as absent.
+			dOld.deadline.Store(0)
+		}
 		gone = dst // lost its name to src
 		if dst != nil && dst.dir != nil {
 			dst.dentry.CompareAndSwap(dNew, nil)

@@ -90,6 +90,7 @@ func (f *FS) walkCached(start *Inode, path string, follow bool, clk *clock) (ino
 	cur := start
 	var stack [8]string // unwalked rest of paths interrupted by a symlink
 	sp, links := 0, 0
+	mustDir := false // a trailing slash was seen: the result must be a directory
 	rest := path
 	if len(rest) > 0 && rest[0] == '/' {
 		cur = root
@@ -106,6 +107,12 @@ func (f *FS) walkCached(start *Inode, path string, follow bool, clk *clock) (ino
 			continue
 		}
 		final := sp == 0 && onlySlashes(rest)
+		if rest != "" && onlySlashes(rest) {
+			mustDir = true
+		}
+		if cur.dir == nil {
+			return nil, false, false // ENOTDIR, slowly
+		}
 		if name == "." {
 			continue
 		}
@@ -162,7 +169,7 @@ func (f *FS) walkCached(start *Inode, path string, follow bool, clk *clock) (ino
 			return nil, false, false // trailing slash on a non-directory: ENOTDIR, slowly
 		}
 	}
-	if f.seq.Load() != seq {
+	if mustDir && cur.dir == nil || f.seq.Load() != seq {
 		return nil, false, false
 	}
 	return cur, false, true
@@ -228,6 +235,9 @@ func (w *walk) parent(start *Inode, path string) (dir *Inode, last string, mustD
 			case ".":
 				return cur, ".", mustDir, w.isDir(cur)
 			case "..":
+				if err := w.isDir(cur); err != nil {
+					return nil, "", false, err
+				}
 				if cur != w.root {
 					cur = w.f.parentDir(cur)
 				}
@@ -245,6 +255,9 @@ func (w *walk) parent(start *Inode, path string) (dir *Inode, last string, mustD
 			}
 			continue
 		case "..":
+			if err := w.isDir(cur); err != nil {
+				return nil, "", false, err
+			}
 			if cur != w.root {
 				cur = w.f.parentDir(cur)
 			}

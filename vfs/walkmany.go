@@ -52,7 +52,7 @@ func (w *walk) prefetch(dir *Inode, name, rest string) {
 	default:
 		ferr = werr
 	}
-	f.release(d, ferr)
+	f.releaseLookup(d, ferr)
 	if ferr != nil || len(steps) == 0 {
 		return
 	}
@@ -80,7 +80,11 @@ func (f *FS) prime(dir *Inode, name string, n Node, a Attr) *Inode {
 		return ino
 	}
 	if d := f.hash.find(dir.dir, name); d != nil && d.st() == statePositive && f.valid(d, f.now()) {
-		return d.inode.Load()
+		ino := d.inode.Load()
+		if ino != nil && ino.attr.Load().Mode&S_IFMT == a.Mode&S_IFMT && ino.attr.Load().ID == a.ID {
+			f.setAttr(ino, a) // a listing's attributes are fresher than the cache's
+		}
+		return ino
 	}
 	return nil
 }
