@@ -67,6 +67,10 @@ type FS struct {
 
 	staleEpoch atomic.Uint32 // bumped on every ESTALE retry; stamps installs (V3)
 
+	// renStarted and renFinished count renames on the wire, for drivers
+	// whose nodes are paths (see lookupOwned).
+	renStarted, renFinished atomic.Uint64
+
 	idMu  sync.Mutex
 	ids   map[string]*Inode // identities of directories and hard-linked files (A2)
 	dirID atomic.Uint64

@@ -38,6 +38,9 @@ func (f *FS) valid(d *dentry, now int64) bool {
 // positive/negative (possibly expired), and the caller must call release.
 func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup bool, force reval) (d *dentry, owned bool, err error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, false, err // no driver call for a caller that gave up
+		}
 		dir.mu.Lock()
 		d = f.hash.find(dir, name)
 		if d != nil && d.owner.Load() != nil {
@@ -113,13 +116,13 @@ func (f *FS) releaseLookup(d *dentry, err error) { f.releaseShared(d, err, true)
 func (f *FS) releaseShared(d *dentry, err error, share bool) {
 	dir := d.parent
 	dir.mu.Lock()
+	f.checkMuRLock()
 	c := d.owner.Swap(nil)
 	var drop *Inode
 	if d.st() == stateInLookup {
-		f.checkMuRLock()
 		drop = f.unhashLocked(d)
-		f.checkMuRUnlock()
 	}
+	f.checkMuRUnlock()
 	if share && err != nil && !transient(err) && err != errRetry {
 		c.err = err
 	}
@@ -146,8 +149,8 @@ func (f *FS) unhashLocked(d *dentry) *Inode {
 	d.parent.children.Add(-1)
 	f.lruDel(d)
 	ino := d.inode.Load()
-	if ino != nil {
-		ino.dentry.CompareAndSwap(d, nil)
+	if ino != nil && ino.dentry.CompareAndSwap(d, nil) && ino.dir != nil {
+		f.detach(ino)
 	}
 	return ino
 }
@@ -180,9 +183,23 @@ func (f *FS) lookupName(ctx context.Context, dir *Inode, name string, force reva
 }
 
 // lookupOwned asks the driver about the claimed d and installs the answer.
+//
+// A driver whose nodes are paths (Mover) may have looked in the old place of
+// a directory that a rename was moving at that moment: such an answer is
+// asked again (and never cached if renames keep coming).
 func (f *FS) lookupOwned(ctx context.Context, dir *Inode, d *dentry) error {
-	n, a, err := f.drv.Lookup(ctx, dir.node, d.name)
-	return f.installLookup(d, n, a, err)
+	for tries := 0; ; tries++ {
+		started, finished := f.renStarted.Load(), f.renFinished.Load()
+		n, a, err := f.drv.Lookup(ctx, dir.node, d.name)
+		if f.mover == nil || started == finished && f.renStarted.Load() == started {
+			return f.installLookup(d, n, a, err)
+		}
+		if tries == 3 {
+			err = f.installLookup(d, n, a, err)
+			d.deadline.Store(0) // answered, but not worth caching
+			return err
+		}
+	}
 }
 
 // installLookup installs a driver's lookup answer in the claimed d: a node
@@ -281,6 +298,9 @@ func (f *FS) installPositive(d *dentry, n Node, a Attr) (*Inode, error) {
 					return e, nil
 				}
 			}
+			if e.dir != nil && e.dentry.Load() == nil {
+				e.dir.dying.Store(false) // found again: reattach (A2)
+			}
 			ino = e
 			f.setAttr(e, a)
 		}
@@ -312,7 +332,7 @@ func (f *FS) bind(d *dentry, ino *Inode) (old *Inode) {
 	} else {
 		ino.refs.Add(1)
 		d.inode.Store(ino)
-		if old != nil && old.dir != nil && old.dentry.CompareAndSwap(d, nil) {
+		if old != nil && old.dentry.CompareAndSwap(d, nil) && old.dir != nil {
 			f.detach(old)
 		}
 	}
@@ -329,14 +349,12 @@ func (f *FS) bind(d *dentry, ino *Inode) (old *Inode) {
 }
 
 // detach marks a directory that lost its only name: it takes no new names
-// and its cached children are unreachable orphans left to the LRU.
+// and its cached children are unreachable orphans left to the LRU. A
+// lookup that finds the same identity again reattaches it (installPositive).
 func (f *FS) detach(ino *Inode) {
-	if ino == f.Root() {
-		return
+	if ino != f.Root() {
+		ino.dir.dying.Store(true)
 	}
-	ino.dir.mu.Lock()
-	ino.dir.dying.Store(true)
-	ino.dir.mu.Unlock()
 }
 
 // installNegative makes the claimed d a negative entry.
@@ -347,12 +365,12 @@ func (f *FS) installNegative(d *dentry) {
 	old := d.inode.Swap(nil)
 	d.deadline.Store(f.entryDeadline(true))
 	d.setState(stateNegative, f.staleEpoch.Load())
+	if old != nil && old.dentry.CompareAndSwap(d, nil) && old.dir != nil {
+		f.detach(old)
+	}
 	f.checkMuRUnlock()
 	dir.mu.Unlock()
 	if old != nil {
-		if old.dir != nil && old.dentry.CompareAndSwap(d, nil) {
-			f.detach(old)
-		}
 		f.unrefInode(old)
 	}
 	f.lruAdd(d)
@@ -398,6 +416,9 @@ func (f *FS) splice(d *dentry, e *Inode, od *dentry, a Attr) error {
 	dir.mu.Lock()
 	f.checkMuRLock()
 	old := d.inode.Swap(e) // e's reference moves from od to d
+	if old != nil && old.dentry.CompareAndSwap(d, nil) && old.dir != nil {
+		f.detach(old)
+	}
 	e.dentry.Store(d)
 	d.deadline.Store(f.entryDeadline(false))
 	d.setState(statePositive, f.staleEpoch.Load())

@@ -135,6 +135,8 @@ func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir 
 			return err
 		}
 	}
+	f.renStarted.Add(1)
+	defer f.renFinished.Add(1)
 	if err := f.drv.Rename(ctx, odir.node, dOld.name, ndir.node, dNew.name, flags); err != nil {
 		if undo != nil {
 			undo()
@@ -207,8 +209,8 @@ func (f *FS) move(dOld *dentry, src *Inode, dNew *dentry, dst *Inode, exchange b
 			dOld.deadline.Store(0)
 		}
 		gone = dst // lost its name to src
-		if dst != nil && dst.dir != nil {
-			dst.dentry.CompareAndSwap(dNew, nil)
+		if dst != nil && dst.dentry.CompareAndSwap(dNew, nil) && dst.dir != nil {
+			f.detach(dst)
 		}
 	}
 	if src.dir != nil {
@@ -219,9 +221,6 @@ func (f *FS) move(dOld *dentry, src *Inode, dNew *dentry, dst *Inode, exchange b
 	f.seqEnd()
 	f.idMu.Unlock()
 	if gone != nil {
-		if gone.dir != nil {
-			f.detach(gone)
-		}
 		f.unrefInode(gone)
 	}
 	f.lruAdd(dNew)

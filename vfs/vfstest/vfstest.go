@@ -39,6 +39,11 @@ type Config struct {
 	NoChown bool
 	// NoAtime: the protocol does not keep access times.
 	NoAtime bool
+	// NoCtime: the protocol reports no status-change time (SFTP v3: the
+	// ctime shown is the mtime), so chmod/chown do not move it.
+	NoCtime bool
+	// NoLinkCount: the protocol reports no link count (SFTP v3: always 1).
+	NoLinkCount bool
 
 	// Options are the mount options for vfs.New (nil: defaults). Run
 	// always sets CheckInvariants, and MaxDentries to 2048 when it is 0
