@@ -1,12 +1,7 @@
-//go:build conformance
-
 package localfs_test
 
 // The project's driver conformance suite (vfs/vfstest) run against localfs
-// through the core, on a fresh temporary directory per case. Opt-in while
-// the core is being written (go test -tags conformance ./fs/localfs):
-// vfs/vfstest is where the suite's drivers are listed, and its memfs run
-// fails the same cases today.
+// through the core, on a fresh temporary directory per case.
 
 import (
 	"os"
