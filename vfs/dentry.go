@@ -70,6 +70,7 @@ type claim struct {
 	// forced: the holder revalidates after ESTALE (V3), so an answer
 	// without identity names a new object (the cached node went stale).
 	forced bool
+	mut    bool // may change the directory on the server (counted in dirState.mutating)
 }
 
 // Inode is the core's record of one file object on a mounted filesystem. It
@@ -99,8 +100,18 @@ type dirState struct {
 	// written under mu (children and inflight may be read without it):
 	children atomic.Int32  // hashed child dentries
 	inflight atomic.Int32  // name claims held in this directory
-	dying    atomic.Bool   // being removed or removed: refuse new names (D1)
-	idle     chan struct{} // closed when inflight drops to 0 while dying
+	dying    atomic.Bool   // removed (or detached): refuse new names (D1)
+	removing chan struct{} // non-nil while an rmdir (or rename over it) is on the wire; closed at its end
+	// A listing excludes changes to the directory, as Linux's readdir holds
+	// i_rwsem: it waits until no mutating claim is held (listWait keeps new
+	// ones out meanwhile), and new mutating claims wait while it lists.
+	// gate is closed (and replaced) whenever these counts drop. Guarded by mu.
+	mutating, listers, listWait int32
+	// parked counts mutating claims whose holder waits to take a second
+	// claim (a rename): it has sent nothing yet, so a removal need not
+	// wait for it (and must not: it may wait for the removal's own claim).
+	parked int32
+	gate   chan struct{}
 }
 
 // Attr returns the cached attributes (which may be stale; see FS.Getattr).
@@ -122,4 +133,30 @@ func (f *FS) Pin(ino *Inode) { ino.users.Add(1); ino.refs.Add(1) }
 func (f *FS) Unpin(ino *Inode) {
 	ino.users.Add(-1)
 	f.unrefInode(ino)
+}
+
+// gateLocked returns the channel closed at the next drop of the listing or
+// mutating counts. Caller holds ds.mu.
+func (ds *dirState) gateLocked() chan struct{} {
+	if ds.gate == nil {
+		ds.gate = make(chan struct{})
+	}
+	return ds.gate
+}
+
+// openGateLocked wakes everyone waiting on the gate. Caller holds ds.mu.
+func (ds *dirState) openGateLocked() {
+	if ds.gate != nil {
+		close(ds.gate)
+		ds.gate = nil
+	}
+}
+
+// park counts a held claim in ds whose holder starts (+1) or stops (-1)
+// waiting for a second claim.
+func (ds *dirState) park(n int32) {
+	ds.mu.Lock()
+	ds.parked += n
+	ds.openGateLocked()
+	ds.mu.Unlock()
 }

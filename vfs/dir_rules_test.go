@@ -105,8 +105,9 @@ func TestD1_SameNameExcluded(t *testing.T) {
 	}
 }
 
-// TestD1_RmdirWaitsAndRefuses: a directory being removed takes no new names
-// (ENOENT) and rmdir waits for the names in flight inside it.
+// TestD1_RmdirWaitsAndRefuses: new names in a directory being removed wait
+// for the outcome (ENOENT once it is gone, or go ahead if the removal
+// failed); a create already in flight is ordered by the server.
 func TestD1_RmdirWaitsAndRefuses(t *testing.T) {
 	f, m := mount(t, memfs.Options{}, nil)
 	must(t, f.Mkdir(bg, "d", 0o755))
@@ -126,13 +127,72 @@ func TestD1_RmdirWaitsAndRefuses(t *testing.T) {
 		createDone <- err
 	}()
 	<-started
-	err := f.Remove(bg, "d") // waits for the create, then finds d not empty
-	must(t, <-createDone)
-	wantErrno(t, err, syscall.ENOTEMPTY)
-	must(t, f.Remove(bg, "d/slow"))
-	must(t, f.Remove(bg, "d"))
+	// The create is on the wire (sleeping in the driver): the server orders
+	// it against the rmdir. Either the rmdir wins and the create fails, or
+	// the create wins and the rmdir finds the directory not empty.
+	err := f.Remove(bg, "d")
+	cerr := <-createDone
+	switch {
+	case err == nil && errors.Is(cerr, syscall.ENOENT):
+	case errors.Is(err, syscall.ENOTEMPTY) && cerr == nil:
+		must(t, f.Remove(bg, "d/slow"))
+		must(t, f.Remove(bg, "d"))
+	default:
+		t.Fatalf("rmdir: %v, create: %v; want one of them to win", err, cerr)
+	}
 	_, err = f.OpenFile(bg, "d/late", os.O_CREATE|os.O_WRONLY, 0o644)
 	wantErrno(t, err, syscall.ENOENT)
+
+	// A new name waits while the removal is on the wire, and goes ahead
+	// when it fails.
+	must(t, f.MkdirAll(bg, "e/full", 0o755))
+	m.SetLatency(memfs.OpRmdir, 50*time.Millisecond)
+	rmDone := make(chan error, 1)
+	go func() { rmDone <- f.Remove(bg, "e") }()
+	time.Sleep(10 * time.Millisecond)
+	fl, err := f.OpenFile(bg, "e/new", os.O_CREATE|os.O_WRONLY, 0o644)
+	must(t, err)
+	fl.Close()
+	wantErrno(t, <-rmDone, syscall.ENOTEMPTY)
+}
+
+// TestD1_RenameAndRmdirNoDeadlock: a rename inside a directory onto the
+// directory's own name, racing an rmdir of that directory, both finish.
+func TestD1_RenameAndRmdirNoDeadlock(t *testing.T) {
+	f, m := mount(t, memfs.Options{}, nil)
+	must(t, f.MkdirAll(bg, "b/v", 0o755))
+	must(t, f.WriteFile(bg, "b/v/f", nil, 0o644))
+	m.SetLatency("", time.Millisecond)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); f.Rename(bg, "b/v/f", "b/v") }()
+		go func() { defer wg.Done(); f.Remove(bg, "b/v") }()
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("rename and rmdir deadlocked")
+	}
+	must(t, f.CheckInvariants())
+}
+
+// TestV4_EvictionWhenAllInUse: with every cached entry in use, adding more
+// neither recurses nor evicts what is open.
+func TestV4_EvictionWhenAllInUse(t *testing.T) {
+	f, _ := mount(t, memfs.Options{}, &vfs.Options{MaxDentries: 1, Policy: vfs.PolicyExclusive})
+	var files []*vfs.File
+	for i := 0; i < 3; i++ {
+		fl, err := f.OpenFile(bg, fmt.Sprintf("f%d", i), os.O_CREATE|os.O_RDWR, 0o644)
+		must(t, err)
+		files = append(files, fl)
+	}
+	for _, fl := range files {
+		must(t, fl.Close())
+	}
 }
 
 // TestD2_UnlinkLeavesNegativeOrKeepsOpenFile: unlink of an unopened name

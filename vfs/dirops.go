@@ -3,8 +3,7 @@ package vfs
 // Directory operations (rules D1, D2, D4): create, mkdir, mknod, symlink,
 // link, unlink and rmdir claim the one name they change and nothing else, so
 // operations on different names of one directory run in parallel. rmdir
-// marks the victim dying (it then takes no new names) and waits for the
-// names in flight inside it before asking the driver.
+// marks the victim as being removed: new names in it wait for the outcome.
 
 import (
 	"context"
@@ -21,7 +20,7 @@ func (f *FS) withName(ctx context.Context, dir *Inode, name string, needState bo
 		return err
 	}
 	for tries := 0; ; tries++ {
-		d, _, err := f.acquire(ctx, dir.dir, name, false, 0)
+		d, _, err := f.acquire(ctx, dir.dir, name, false, 0, mutGated)
 		if err != nil {
 			return err
 		}
@@ -170,34 +169,39 @@ func (f *FS) removed(d *dentry, ino *Inode) {
 	}
 }
 
-// emptying marks directory ino dying and waits until no name inside it is
-// claimed (D1). undo reverts if the removal fails.
-func (f *FS) emptying(ctx context.Context, ino *Inode) (undo func(), err error) {
+// emptying marks directory ino as being removed (D1): new names in it wait
+// for the outcome, and it waits for the changes already on the wire inside
+// it, so that the server's answer (ENOTEMPTY or success) never gets ahead of
+// the cache. Changes whose holder is parked waiting for another name (a
+// rename, perhaps for the name this removal holds) are not waited for: they
+// have sent nothing yet. done(ok) ends the removal; ok makes it dead.
+func (f *FS) emptying(ctx context.Context, ino *Inode) (done func(ok bool), err error) {
 	ds := ino.dir
 	ds.mu.Lock()
-	ds.dying.Store(true)
-	for ds.inflight.Load() > 0 {
-		if ds.idle == nil {
-			ds.idle = make(chan struct{})
+	ch := make(chan struct{})
+	ds.removing = ch
+	end := func(ok bool) {
+		ds.mu.Lock()
+		if ok {
+			ds.dying.Store(true)
 		}
-		idle := ds.idle
+		ds.removing = nil
+		ds.mu.Unlock()
+		close(ch)
+	}
+	for ds.mutating-ds.parked > 0 {
+		gate := ds.gateLocked()
 		ds.mu.Unlock()
 		select {
-		case <-idle:
+		case <-gate:
 		case <-ctx.Done():
-			ds.mu.Lock()
-			ds.dying.Store(false)
-			ds.mu.Unlock()
+			end(false)
 			return nil, ctx.Err()
 		}
 		ds.mu.Lock()
 	}
 	ds.mu.Unlock()
-	return func() {
-		ds.mu.Lock()
-		ds.dying.Store(false)
-		ds.mu.Unlock()
-	}, nil
+	return end, nil
 }
 
 func (f *FS) rmdirIn(ctx context.Context, dir *Inode, name string, force reval) error {
@@ -212,12 +216,12 @@ func (f *FS) rmdirIn(ctx context.Context, dir *Inode, name string, force reval) 
 		if ino == f.Root() {
 			return syscall.EBUSY
 		}
-		undo, err := f.emptying(ctx, ino)
+		done, err := f.emptying(ctx, ino)
 		if err != nil {
 			return err
 		}
-		if err = f.drv.Rmdir(ctx, dir.node, name); err != nil {
-			undo()
+		if err := f.drv.Rmdir(ctx, dir.node, name); err != nil {
+			done(false)
 			if isErrno(err, syscall.ENOENT) {
 				f.installNegative(d)
 			}
@@ -225,6 +229,7 @@ func (f *FS) rmdirIn(ctx context.Context, dir *Inode, name string, force reval) 
 		}
 		f.expireAttr(dir)
 		f.removed(d, ino)
+		done(true)
 		return nil
 	})
 }

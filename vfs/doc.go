@@ -19,7 +19,7 @@
 //  4. FS.seqMu       the writer side of FS.seq, the rename sequence counter
 //     that cached walks check (L5, D3).
 //  5. dirState.mu    guards the name claims of the directory's children, its
-//     child count, its dying flag and in-flight count (D1). Held only
+//     child count, its removal state and in-flight count (D1). Held only
 //     for memory work, never across a driver call (L2). A directory's
 //     mu may be taken while its parent's is held (ancestor first).
 //  6. hashTable.locks[i] guard bucket chains for writers; readers walk the

@@ -20,6 +20,15 @@ import (
 	"time"
 )
 
+// mutation classifies a claim for the listing gate (see acquire).
+type mutation uint8
+
+const (
+	mutNone  mutation = iota // a lookup: changes nothing on the server
+	mutGated                 // a change; waits while the directory is listed
+	mutHeld                  // a change by an operation already holding a claim
+)
+
 // errRetry tells the owner of a claim to let go and start again: an A2
 // splice found the rename lock or the alias's old name busy.
 var errRetry = errors.New("vfs: retry")
@@ -36,7 +45,12 @@ func (f *FS) valid(d *dentry, now int64) bool {
 // holder, whose error it shares unless transient). Otherwise it claims the
 // name and returns owned=true: the dentry is then in-lookup (new), or
 // positive/negative (possibly expired), and the caller must call release.
-func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup bool, force reval) (d *dentry, owned bool, err error) {
+//
+// mut says the claim may change the directory on the server: mutGated waits
+// while the directory is being listed, mutHeld is for a second claim of an
+// operation that already holds one (it must not wait on a listing, which
+// may be waiting for the first).
+func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup bool, force reval, mut mutation) (d *dentry, owned bool, err error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, false, err // no driver call for a caller that gave up
@@ -63,11 +77,35 @@ func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup boo
 			dir.mu.Unlock()
 			return d, false, nil
 		}
+		if ch := dir.removing; ch != nil {
+			// D1: a directory being removed takes no new names until the
+			// removal's outcome is known (then ENOENT, or go ahead).
+			dir.mu.Unlock()
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			}
+			continue
+		}
 		if dir.dying.Load() {
 			dir.mu.Unlock()
-			return nil, false, syscall.ENOENT // D1: a directory being removed takes no new names
+			return nil, false, syscall.ENOENT // D1: removed
 		}
-		c := &claim{done: make(chan struct{}), forced: force != 0}
+		if mut == mutGated && (dir.listers > 0 || dir.listWait > 0) {
+			ch := dir.gateLocked()
+			dir.mu.Unlock()
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			}
+			continue
+		}
+		c := &claim{done: make(chan struct{}), forced: force != 0, mut: mut != mutNone}
+		if c.mut {
+			dir.mutating++
+		}
 		if d == nil {
 			d = &dentry{parent: dir, name: strings.Clone(name)}
 			d.state.Store(stateInLookup)
@@ -91,7 +129,7 @@ func (f *FS) acquire(ctx context.Context, dir *dirState, name string, lookup boo
 func (f *FS) tryClaimAbsent(dir *dirState, name string) *dentry {
 	dir.mu.Lock()
 	defer dir.mu.Unlock()
-	if dir.dying.Load() || f.hash.find(dir, name) != nil {
+	if dir.dying.Load() || dir.removing != nil || f.hash.find(dir, name) != nil {
 		return nil
 	}
 	d := &dentry{parent: dir, name: strings.Clone(name)}
@@ -126,9 +164,10 @@ func (f *FS) releaseShared(d *dentry, err error, share bool) {
 	if share && err != nil && !transient(err) && err != errRetry {
 		c.err = err
 	}
-	if dir.inflight.Add(-1) == 0 && dir.idle != nil {
-		close(dir.idle)
-		dir.idle = nil
+	dir.inflight.Add(-1)
+	if c.mut {
+		dir.mutating--
+		dir.openGateLocked() // removals wait for mutating-parked, listings for 0
 	}
 	dir.mu.Unlock()
 	close(c.done)
@@ -149,8 +188,8 @@ func (f *FS) unhashLocked(d *dentry) *Inode {
 	d.parent.children.Add(-1)
 	f.lruDel(d)
 	ino := d.inode.Load()
-	if ino != nil && ino.dentry.CompareAndSwap(d, nil) && ino.dir != nil {
-		f.detach(ino)
+	if ino != nil {
+		ino.dentry.CompareAndSwap(d, nil) // evicted (childless) or dropped: not removed
 	}
 	return ino
 }
@@ -165,7 +204,7 @@ func (f *FS) lookupName(ctx context.Context, dir *Inode, name string, force reva
 		return nil, err
 	}
 	for tries := 0; ; tries++ {
-		d, owned, err := f.acquire(ctx, dir.dir, name, true, force)
+		d, owned, err := f.acquire(ctx, dir.dir, name, true, force, mutNone)
 		if err != nil || !owned {
 			return d, err
 		}
@@ -238,6 +277,9 @@ func (f *FS) dropInode(ino *Inode) {
 	if d.owner.Load() == nil && d.inode.Load() == ino {
 		f.checkMuRLock()
 		drop = f.unhashLocked(d)
+		if ino.dir != nil {
+			f.detach(ino) // its cached children are suspect too; found again, it reattaches
+		}
 		f.checkMuRUnlock()
 	}
 	p.mu.Unlock()

@@ -47,14 +47,22 @@ func (l *lruList) remove(d *dentry) {
 	l.n--
 }
 
-// lruAdd puts d on the list matching its state, or moves it there.
+// lruAdd puts d on the list matching its state, or moves it there, and
+// evicts if a list is over its bound.
 func (f *FS) lruAdd(d *dentry) {
+	if f.lruPut(d) {
+		f.evict()
+	}
+}
+
+// lruPut is lruAdd without the eviction; it reports a list over its bound.
+func (f *FS) lruPut(d *dentry) bool {
 	neg := d.st() == stateNegative
 	f.lru.mu.Lock()
 	if s := d.state.Load(); s&flagOnLRU != 0 {
 		if (s&flagNegativeLRU != 0) == neg {
 			f.lru.mu.Unlock()
-			return
+			return false
 		}
 		f.lruListOf(s).remove(d)
 	}
@@ -68,9 +76,7 @@ func (f *FS) lruAdd(d *dentry) {
 	}
 	over := f.lru.pos.n > f.opts.MaxDentries || f.lru.neg.n > f.opts.MaxNegative
 	f.lru.mu.Unlock()
-	if over {
-		f.evict()
-	}
+	return over
 }
 
 func (f *FS) lruListOf(s uint32) *lruList {
@@ -116,7 +122,7 @@ func (f *FS) evict() {
 		d.state.And(^(flagOnLRU | flagNegativeLRU))
 		f.lru.mu.Unlock()
 		if !f.tryEvict(d) {
-			f.lruAdd(d)
+			f.lruPut(d) // in use: back on the list, without evicting again
 		}
 	}
 }

@@ -88,13 +88,17 @@ func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode u
 		if err := checkName(name); err != nil {
 			return nil, err
 		}
-		d, owned, err := f.acquire(w.ctx, dir.dir, name, true, w.force)
+		mut := mutNone
+		if creat {
+			mut = mutGated // an atomic open may create
+		}
+		d, owned, err := f.acquire(w.ctx, dir.dir, name, true, w.force, mut)
 		if err != nil {
 			return nil, f.staleDir(dir, err)
 		}
 		if !owned && creat && d.st() == stateNegative {
 			// A valid negative entry and O_CREAT: claim it to create (O1).
-			if d, owned, err = f.acquire(w.ctx, dir.dir, name, false, 0); err != nil {
+			if d, owned, err = f.acquire(w.ctx, dir.dir, name, false, 0, mutGated); err != nil {
 				return nil, err
 			}
 		}

@@ -29,11 +29,15 @@ func (f *FS) readDir(ctx context.Context, dir *Inode) ([]DirEntryPlus, error) {
 	if dir != f.Root() && dir.dir.dying.Load() && dir.dentry.Load() == nil {
 		return nil, syscall.ENOENT // removed (Linux: IS_DEADDIR)
 	}
+	if err := f.listBegin(ctx, dir.dir); err != nil {
+		return nil, err
+	}
 	var ents []DirEntry
 	err := f.drv.ReadDir(ctx, dir.node, func(e DirEntry) bool {
 		ents = append(ents, e)
 		return true
 	})
+	f.listEnd(dir.dir)
 	if err != nil {
 		if isErrno(err, syscall.ESTALE) {
 			f.dropInode(dir)
@@ -89,4 +93,38 @@ func sortedEntries(ents []DirEntryPlus, dir *File) []fs.DirEntry {
 		out[i] = dirEntry{ents[i], dir}
 	}
 	return out
+}
+
+// listBegin waits until no change to ds is on the wire and keeps new ones
+// out until listEnd, so a listing never shows the server's side of a change
+// the cache has not taken yet (Linux: readdir holds i_rwsem).
+func (f *FS) listBegin(ctx context.Context, ds *dirState) error {
+	ds.mu.Lock()
+	ds.listWait++
+	for ds.mutating > 0 {
+		ch := ds.gateLocked()
+		ds.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			ds.mu.Lock()
+			ds.listWait--
+			ds.openGateLocked()
+			ds.mu.Unlock()
+			return ctx.Err()
+		}
+		ds.mu.Lock()
+	}
+	ds.listWait--
+	ds.listers++
+	ds.mu.Unlock()
+	return nil
+}
+
+func (f *FS) listEnd(ds *dirState) {
+	ds.mu.Lock()
+	if ds.listers--; ds.listers == 0 {
+		ds.openGateLocked()
+	}
+	ds.mu.Unlock()
 }

@@ -52,11 +52,13 @@ func (f *FS) renameIn(ctx context.Context, odir *Inode, oname string, ndir *Inod
 	if first.dir.id > second.dir.id || first.dir.id == second.dir.id && fname > sname {
 		first, fname, second, sname = second, sname, first, fname
 	}
-	d1, _, err := f.acquire(ctx, first.dir, fname, false, 0)
+	d1, _, err := f.acquire(ctx, first.dir, fname, false, 0, mutGated)
 	if err != nil {
 		return err
 	}
-	d2, _, err := f.acquire(ctx, second.dir, sname, false, 0)
+	first.dir.park(1)
+	d2, _, err := f.acquire(ctx, second.dir, sname, false, 0, mutHeld)
+	first.dir.park(-1)
 	if err != nil {
 		f.release(d1, nil)
 		return err
@@ -128,22 +130,25 @@ func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir 
 			return syscall.EISDIR
 		}
 	}
-	var undo func()
+	var done func(ok bool)
 	if !exchange && dst != nil && dst.dir != nil {
 		var err error
-		if undo, err = f.emptying(ctx, dst); err != nil {
+		if done, err = f.emptying(ctx, dst); err != nil {
 			return err
 		}
 	}
 	f.renStarted.Add(1)
 	defer f.renFinished.Add(1)
 	if err := f.drv.Rename(ctx, odir.node, dOld.name, ndir.node, dNew.name, flags); err != nil {
-		if undo != nil {
-			undo()
+		if done != nil {
+			done(false)
 		}
 		return err
 	}
 	f.move(dOld, src, dNew, dst, exchange)
+	if done != nil {
+		done(true)
+	}
 	if f.mover != nil {
 		f.mover.Moved(src.node, ndir.node, dNew.name)
 		if exchange {

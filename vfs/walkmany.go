@@ -38,7 +38,7 @@ func (w *walk) prefetch(dir *Inode, name, rest string) {
 	if len(names) < 2 {
 		return
 	}
-	d, owned, err := f.acquire(w.ctx, dir.dir, name, true, w.force)
+	d, owned, err := f.acquire(w.ctx, dir.dir, name, true, w.force, mutNone)
 	if err != nil || !owned {
 		return // someone else looked it up (or failed); the step decides
 	}
