@@ -1,0 +1,188 @@
+package fuse
+
+// Requests on names: LOOKUP, FORGET, CREATE, MKDIR, MKNOD, SYMLINK, LINK,
+// UNLINK, RMDIR, RENAME(2) and READLINK. Each is one call of the core's
+// inode API on the single name the kernel sends; the core claims the name
+// (rules L1, D1) and installs the result. Every reply that hands the kernel
+// an entry takes a node reference (nodes.ref). No locks of their own.
+
+import (
+	"errors"
+	"syscall"
+
+	gofuse "github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/netvfs/netvfs/vfs"
+)
+
+// Lookup resolves name in the directory of the request. A name that does
+// not exist is answered as a negative entry (node id 0) that the kernel
+// caches for the negative timeout.
+func (s *fileSystem) Lookup(cancel <-chan struct{}, h *gofuse.InHeader, name string, out *gofuse.EntryOut) gofuse.Status {
+	dir, st := s.inode(h.NodeId)
+	if !st.Ok() {
+		return st
+	}
+	ctx := requestCtx(cancel, h, interruptible)
+	ino, a, err := s.fsys.Lookup(ctx, dir, name)
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) && s.ttl.negative > 0 {
+			*out = gofuse.EntryOut{}
+			out.SetEntryTimeout(s.ttl.negative)
+			return gofuse.OK
+		}
+		return s.status(ctx, "lookup", h, err)
+	}
+	s.entryOut(out, s.nodes.ref(ino), &a)
+	return gofuse.OK
+}
+
+// Forget gives back nlookup references of a node id.
+func (s *fileSystem) Forget(nodeid, nlookup uint64) {
+	s.nodes.forget(nodeid, nlookup)
+}
+
+// created answers a request that made a new name for ino: the entry reply
+// with the Inode's attributes (fresh in the cache after the create).
+func (s *fileSystem) created(op string, h *gofuse.InHeader, ino *vfs.Inode, err error, out *gofuse.EntryOut) gofuse.Status {
+	ctx := requestCtx(nil, h, mutating)
+	if err != nil {
+		return s.status(ctx, op, h, err)
+	}
+	a, err := s.fsys.GetattrInode(ctx, ino)
+	if err != nil {
+		return s.status(ctx, op, h, err)
+	}
+	s.entryOut(out, s.nodes.ref(ino), &a)
+	return gofuse.OK
+}
+
+func (s *fileSystem) Mkdir(cancel <-chan struct{}, in *gofuse.MkdirIn, name string, out *gofuse.EntryOut) gofuse.Status {
+	dir, st := s.inode(in.NodeId)
+	if !st.Ok() {
+		return st
+	}
+	if st := s.refuseWrite(); !st.Ok() {
+		return st
+	}
+	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ino, err := s.fsys.MkdirAt(ctx, dir, name, in.Mode&^in.Umask&0o7777)
+	return s.created("mkdir", &in.InHeader, ino, err, out)
+}
+
+func (s *fileSystem) Mknod(cancel <-chan struct{}, in *gofuse.MknodIn, name string, out *gofuse.EntryOut) gofuse.Status {
+	dir, st := s.inode(in.NodeId)
+	if !st.Ok() {
+		return st
+	}
+	if st := s.refuseWrite(); !st.Ok() {
+		return st
+	}
+	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	mode := in.Mode&vfs.S_IFMT | in.Mode&^in.Umask&0o7777
+	ino, err := s.fsys.MknodAt(ctx, dir, name, mode, decodeDev(in.Rdev))
+	return s.created("mknod", &in.InHeader, ino, err, out)
+}
+
+func (s *fileSystem) Symlink(cancel <-chan struct{}, h *gofuse.InHeader, target, name string, out *gofuse.EntryOut) gofuse.Status {
+	dir, st := s.inode(h.NodeId)
+	if !st.Ok() {
+		return st
+	}
+	if st := s.refuseWrite(); !st.Ok() {
+		return st
+	}
+	ctx := requestCtx(cancel, h, mutating)
+	ino, err := s.fsys.SymlinkAt(ctx, target, dir, name)
+	return s.created("symlink", h, ino, err, out)
+}
+
+// Link makes name in the request's directory a hard link to in.Oldnodeid;
+// the reply names the same node id (same Inode) with its new link count.
+func (s *fileSystem) Link(cancel <-chan struct{}, in *gofuse.LinkIn, name string, out *gofuse.EntryOut) gofuse.Status {
+	dir, st := s.inode(in.NodeId)
+	if !st.Ok() {
+		return st
+	}
+	src, st := s.inode(in.Oldnodeid)
+	if !st.Ok() {
+		return st
+	}
+	if st := s.refuseWrite(); !st.Ok() {
+		return st
+	}
+	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ino, err := s.fsys.LinkAt(ctx, src, dir, name)
+	return s.created("link", &in.InHeader, ino, err, out)
+}
+
+func (s *fileSystem) Unlink(cancel <-chan struct{}, h *gofuse.InHeader, name string) gofuse.Status {
+	dir, st := s.inode(h.NodeId)
+	if !st.Ok() {
+		return st
+	}
+	if st := s.refuseWrite(); !st.Ok() {
+		return st
+	}
+	ctx := requestCtx(cancel, h, mutating)
+	return s.status(ctx, "unlink", h, s.fsys.UnlinkAt(ctx, dir, name))
+}
+
+func (s *fileSystem) Rmdir(cancel <-chan struct{}, h *gofuse.InHeader, name string) gofuse.Status {
+	dir, st := s.inode(h.NodeId)
+	if !st.Ok() {
+		return st
+	}
+	if st := s.refuseWrite(); !st.Ok() {
+		return st
+	}
+	ctx := requestCtx(cancel, h, mutating)
+	return s.status(ctx, "rmdir", h, s.fsys.RmdirAt(ctx, dir, name))
+}
+
+// renameFlags are renameat2's flags as the kernel sends them.
+const (
+	renameNoReplace = 1 << 0
+	renameExchange  = 1 << 1
+)
+
+// Rename is RENAME and RENAME2 (rule D3). RENAME_WHITEOUT (overlayfs) is
+// refused with EINVAL, as on filesystems without whiteouts.
+func (s *fileSystem) Rename(cancel <-chan struct{}, in *gofuse.RenameIn, oldName, newName string) gofuse.Status {
+	olddir, st := s.inode(in.NodeId)
+	if !st.Ok() {
+		return st
+	}
+	newdir, st := s.inode(in.Newdir)
+	if !st.Ok() {
+		return st
+	}
+	if st := s.refuseWrite(); !st.Ok() {
+		return st
+	}
+	var flags uint32
+	switch in.Flags {
+	case 0:
+	case renameNoReplace:
+		flags = vfs.RenameNoReplace
+	case renameExchange:
+		flags = vfs.RenameExchange
+	default:
+		return gofuse.Status(syscall.EINVAL)
+	}
+	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	return s.status(ctx, "rename", &in.InHeader, s.fsys.RenameAt(ctx, olddir, oldName, newdir, newName, flags))
+}
+
+func (s *fileSystem) Readlink(cancel <-chan struct{}, h *gofuse.InHeader) ([]byte, gofuse.Status) {
+	ino, st := s.inode(h.NodeId)
+	if !st.Ok() {
+		return nil, st
+	}
+	ctx := requestCtx(cancel, h, interruptible)
+	target, err := s.fsys.ReadlinkInode(ctx, ino)
+	if err != nil {
+		return nil, s.status(ctx, "readlink", h, err)
+	}
+	return []byte(target), gofuse.OK
+}
