@@ -583,11 +583,11 @@ func actBound(s *nsState, in linInput, b binding, from, to string) (linOutput, m
 	}
 	if in.Op == opReadDir {
 		// The directory was opened at the resolve step; it is listed
-		// wherever it is now, and shows nothing once removed (it was
-		// empty then).
+		// wherever it is now. Once removed, getdents fails with ENOENT
+		// (Linux IS_DEADDIR; vfstest checks the same against the kernel).
 		dir, ok := s.pathOf(b.dir[1])
 		if !ok {
-			return linOutput{}, nil
+			return linOutput{Err: syscall.ENOENT}, nil
 		}
 		return linOutput{List: s.listing(dir)}, nil
 	}
