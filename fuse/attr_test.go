@@ -279,6 +279,7 @@ func TestSetidBitsClearedLikeLocal(t *testing.T) {
 	m := mountMem(t, nil, Options{AllowOther: true})
 	os.Chmod(m.dir, 0o777)
 	local := mountpointDir(t)
+	t.Cleanup(func() { os.RemoveAll(local) }) // not a mountpoint: it has files
 	os.Chmod(local, 0o777)
 	ml, _ := mountLocal(t, nil, Options{AllowOther: true})
 	os.Chmod(ml.dir, 0o777)

@@ -125,20 +125,7 @@ func (s *fileSystem) listing(ctx context.Context, fl *vfs.File) ([]listEntry, er
 		listEntry{name: ".", typ: vfs.S_IFDIR, ino: dir.Attr().Ino},
 		listEntry{name: "..", typ: vfs.S_IFDIR, ino: parent.Attr().Ino})
 	for _, e := range ents {
-		le := listEntry{name: e.Name, typ: e.Type, ino: e.Ino, node: e.Inode, attr: e.Attr}
-		if le.node != nil {
-			// Workaround: for a name that was cached before the listing,
-			// DirEntryPlus.Attr is the cached copy even when it has
-			// expired (the listing's fresh attributes are dropped).
-			// GetattrInode answers from the cache while it is valid and
-			// asks the driver otherwise.
-			if a, err := s.fsys.GetattrInode(ctx, le.node); err == nil {
-				le.attr = a
-			} else {
-				le.node = nil // let the kernel look it up
-			}
-		}
-		out = append(out, le)
+		out = append(out, listEntry{name: e.Name, typ: e.Type, ino: e.Ino, node: e.Inode, attr: e.Attr})
 	}
 	return out, nil
 }

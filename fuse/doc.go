@@ -9,7 +9,7 @@
 //   - Node ids (nodes.go) map to *vfs.Inode, one id per Inode, root = 1. Every
 //     reply that hands the kernel an entry (LOOKUP, CREATE, MKDIR, MKNOD,
 //     SYMLINK, LINK, READDIRPLUS) adds one to the id's lookup count; the first
-//     reference pins the Inode (vfs.Inode.Pin), FORGET and BATCH_FORGET take
+//     reference pins the Inode (vfs.FS.Pin), FORGET and BATCH_FORGET take
 //     the kernel's count off and the last one unpins it and retires the id.
 //     Ids are never reused, so the generation number is constant.
 //   - File handles (handles.go) map to *vfs.File; a directory handle also
@@ -23,13 +23,15 @@
 //   - Entry, attribute and negative timeouts come from the mount's
 //     revalidation policy (rule V1); parallel directory operations and
 //     readdirplus are negotiated with the kernel.
-//   - Permissions are checked by the kernel (default_permissions); the core
-//     does none. Callers' credentials reach drivers through vfs.WithCaller so
+//   - Permissions are the kernel's to check (default_permissions, always on
+//     with allow_other); the core does none. Callers' credentials reach drivers through vfs.WithCaller so
 //     that new files get their owner.
 //   - The kernel's INTERRUPT cancels the context of operations that change
-//     nothing (lookups, reads, listings); an operation that changes the
-//     filesystem is not abandoned half way (like an NFS "hard" mount) and is
-//     bounded by the mount's vfs.Options.Timeout instead.
+//     nothing (lookups, getattr, reads, listings, opens without O_TRUNC,
+//     xattr reads, statfs): a process killed while it waits for a stalled
+//     server gets out. An operation that changes the filesystem is not
+//     abandoned half way, as on an NFS "hard" mount (a signal cannot tell
+//     whether it happened); the mount's vfs.Options.Timeout bounds it.
 //
 // Errors reach the kernel as the errno vfs.ErrnoOf finds in them.
 //

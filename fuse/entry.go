@@ -1,6 +1,6 @@
 package fuse
 
-// Requests on names: LOOKUP, FORGET, CREATE, MKDIR, MKNOD, SYMLINK, LINK,
+// Requests on names: LOOKUP, FORGET, MKDIR, MKNOD, SYMLINK, LINK,
 // UNLINK, RMDIR, RENAME(2) and READLINK. Each is one call of the core's
 // inode API on the single name the kernel sends; the core claims the name
 // (rules L1, D1) and installs the result. Every reply that hands the kernel

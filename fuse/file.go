@@ -73,7 +73,9 @@ func (s *fileSystem) Open(cancel <-chan struct{}, in *gofuse.OpenIn, out *gofuse
 			return st
 		}
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	// Opening changes nothing on the server unless it truncates: a
+	// process killed while its open waits for a stalled server gets out.
+	ctx := requestCtx(cancel, &in.InHeader, flags&syscall.O_TRUNC == 0)
 	fl, err := s.fsys.OpenInode(ctx, ino, flags)
 	if err != nil {
 		return s.status(ctx, "open", &in.InHeader, err)

@@ -12,7 +12,8 @@ package fuse
 // Locks: handleTable.m is a sync.Map (handles are added once and removed
 // once; READ and WRITE look them up without a lock). handle.mu guards the
 // directory snapshot; it is held across the core's ReadDirPlus, which only
-// the requests of that one handle wait for.
+// the requests of that one handle wait for, and is taken before
+// nodeTable.mu (READDIRPLUS takes node references while it serves).
 
 import (
 	"sync"
@@ -38,7 +39,7 @@ type listEntry struct {
 	ino  uint64 // inode number, 0 if unknown
 	// node is the cached Inode (READDIRPLUS hands it to the kernel), or nil.
 	node *vfs.Inode
-	attr vfs.Attr // valid when node != nil
+	attr vfs.Attr // valid when node != nil: the listing's attributes
 }
 
 // handleTable maps FUSE file handles to open files.

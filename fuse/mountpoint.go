@@ -15,8 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-
-	gofuse "github.com/hanwen/go-fuse/v2/fuse"
 )
 
 // MountError is why a mount or unmount was refused. Err is the errno that
@@ -35,9 +33,12 @@ func (e *MountError) Error() string {
 
 func (e *MountError) Unwrap() error { return e.Err }
 
-// checkMountpoint returns the absolute mountpoint if it is a directory that
-// nothing is mounted on yet.
-func checkMountpoint(mountpoint string) (string, error) {
+// CheckMountpoint returns the absolute path of mountpoint, symlinks
+// resolved, if it is a directory nothing is mounted on yet, and otherwise a
+// *MountError saying what is wrong. Mount makes the same check; a caller
+// with costly work to do before mounting (connecting to a server) can make
+// it first.
+func CheckMountpoint(mountpoint string) (string, error) {
 	abs, err := filepath.Abs(mountpoint)
 	if err != nil {
 		return "", &MountError{"mount", mountpoint, err.Error(), err}
@@ -129,7 +130,7 @@ func checkFuseDevice() error {
 }
 
 // mountError explains a refusal by go-fuse (mount(2) or fusermount3).
-func mountError(mountpoint string, mo *gofuse.MountOptions, err error) error {
+func mountError(mountpoint string, err error) error {
 	var errno syscall.Errno
 	switch {
 	case errors.As(err, &errno) && (errno == syscall.EPERM || errno == syscall.EACCES):

@@ -64,6 +64,7 @@ func runMount(ctx context.Context, args []string) error {
 	fs.BoolVar(&cfg.fuse.ReadOnly, "ro", false, "mount read-only (same as -o ro)")
 	fs.BoolVar(&cfg.fuse.AllowOther, "allow-other", false, "let other users use the mount (same as -o allow_other)")
 	fs.Var(&cfg.ssh.identityFiles, "identity", "sftp: private key `file` to try first (repeatable)")
+	fs.Var(&cfg.ssh.identityFiles, "i", "same as --identity")
 	fs.StringVar(&cfg.ssh.knownHosts, "known-hosts", "", "sftp: known_hosts `file` (default ~/.ssh/known_hosts)")
 	fs.BoolVar(&cfg.ssh.acceptNewKey, "accept-new-host-key", false, "sftp: trust and record the key of a host not yet in known_hosts")
 	fs.BoolVar(&cfg.ssh.ignoreHostKey, "insecure-ignore-host-key", false, "sftp: do not check the host key at all")
@@ -86,7 +87,11 @@ func runMount(ctx context.Context, args []string) error {
 	default:
 		return usagef("want [URL] MOUNTPOINT, got %d arguments", len(pos))
 	}
-	if _, err := cfg.vfsOptions(false); err != nil { // bad flags before connecting
+	// Bad flags and a bad mountpoint are reported before connecting.
+	if _, err := cfg.vfsOptions(false); err != nil {
+		return err
+	}
+	if _, err := fuse.CheckMountpoint(mountpoint); err != nil {
 		return err
 	}
 	cfg.ssh.connectTimeout = cfg.timeout
