@@ -228,3 +228,23 @@ func TestE1_ErrorsArePathErrorsWithErrno(t *testing.T) {
 		t.Fatal("the timeout was not honoured")
 	}
 }
+
+// TestV2_ListingRevalidatesExpiredNames: a readdirplus answer with the same
+// identity revalidates an expired cached name in place (no lookup needed).
+func TestV2_ListingRevalidatesExpiredNames(t *testing.T) {
+	f, m := mount(t, memfs.Options{}, &vfs.Options{CheckInvariants: true, TTL: 10 * time.Millisecond})
+	must(t, f.WriteFile(bg, "x", []byte("12"), 0o644))
+	time.Sleep(20 * time.Millisecond)
+	ents, err := f.ReadDirInode(bg, f.Root())
+	must(t, err)
+	if len(ents) != 1 || ents[0].Inode == nil || ents[0].Attr.Size != 2 {
+		t.Fatalf("listing %+v: want x primed with its attributes", ents)
+	}
+	m.ResetCalls()
+	if _, err := f.Getattr(bg, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Calls(memfs.OpLookup); n != 0 {
+		t.Fatalf("%d lookups after a listing revalidated the name", n)
+	}
+}

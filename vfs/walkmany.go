@@ -79,6 +79,23 @@ func (f *FS) prime(dir *Inode, name string, n Node, a Attr) *Inode {
 		}
 		return ino
 	}
+	if d := f.hash.find(dir.dir, name); d != nil && d.st() == statePositive && !f.valid(d, f.now()) && a.ID != "" {
+		// Expired, and the listing names the same identity: revalidated in
+		// place (readdirplus), unless someone holds the name right now.
+		ds := dir.dir
+		ds.mu.Lock()
+		ino := d.inode.Load()
+		ok := d.owner.Load() == nil && d.st() == statePositive && ino != nil && ino.attr.Load().ID == a.ID && ino.attr.Load().Mode&S_IFMT == a.Mode&S_IFMT
+		if ok {
+			f.setAttr(ino, a)
+			d.deadline.Store(f.entryDeadline(false))
+		}
+		ds.mu.Unlock()
+		if ok {
+			return ino
+		}
+		return nil
+	}
 	if d := f.hash.find(dir.dir, name); d != nil && d.st() == statePositive && f.valid(d, f.now()) {
 		ino := d.inode.Load()
 		if ino != nil && ino.attr.Load().Mode&S_IFMT == a.Mode&S_IFMT && ino.attr.Load().ID == a.ID {
