@@ -156,7 +156,11 @@ func run() error {
 	logf("tree %s: %d files, %d directories, %.1f MiB; sshd on %s, proxy on %s (+%v each way); SFTP round trip %v direct, %v through the proxy",
 		o.tree, t.Files, t.Dirs, float64(t.Bytes)/(1<<20), e.srv.Addr, e.proxy.Addr(), delay, direct.Round(time.Microsecond), proxied.Round(time.Microsecond))
 
-	cfg := &runConfig{env: e, tree: t, seqBytes: int64(o.seqMiB) << 20, creates: o.creates, stepTimeout: o.stepTimeout, log: logf}
+	gitTemplate, err := makeGitTemplate(ctx, e, t, filepath.Join(e.work, "git-template"))
+	if err != nil {
+		return err
+	}
+	cfg := &runConfig{env: e, tree: t, seqBytes: int64(o.seqMiB) << 20, creates: o.creates, gitTemplate: gitTemplate, stepTimeout: o.stepTimeout, log: logf}
 	var samples []Sample
 	for rep := 1; rep <= o.reps && ctx.Err() == nil; rep++ {
 		// Alternate: every repetition runs each client once, starting

@@ -67,7 +67,8 @@ type runConfig struct {
 	env         *env
 	tree        *tree
 	seqBytes    int64
-	creates     int // files per create worker
+	creates     int    // files per create worker
+	gitTemplate string // a .git directory for the tree (makeGitTemplate)
 	stepTimeout time.Duration
 	log         func(format string, args ...any)
 }
@@ -276,7 +277,7 @@ func (r *clientRun) settle() {
 			r.log("%s: the server still differs from the mount after %v; unmounting anyway", r.c.Name, r.stepTimeout)
 			return
 		}
-		time.Sleep(time.Second)
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 
@@ -390,7 +391,7 @@ func (r *clientRun) step(ctx context.Context, workload string, fn func(context.C
 func (r *clientRun) command(ctx context.Context, dir string, out io.Writer, argv ...string) error {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+r.env.gitHome, "GIT_CONFIG_NOSYSTEM=1", "LC_ALL=C")
+	cmd.Env = commandEnv(r.env)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = out, &stderr
 	if err := cmd.Run(); err != nil {
@@ -425,31 +426,16 @@ func (r *clientRun) waitForServer(ctx context.Context, serverTree string) error 
 	}
 }
 
-// gitSetup makes the tree a repository with everything committed and
-// packed, working on the server's directory directly. The index records
-// the server's inode numbers and ctimes, which no client shows as they
-// are, so the repository compares only what every client keeps (mtime,
-// size; not the permission bits, which rclone drops): git status then
-// finds the tree clean, after the same lstat of every file and readdir of
-// every directory that it makes with the default settings.
+// gitSetup puts the run's repository (a copy of the template's .git,
+// see makeGitTemplate) into the server's copy of the tree, directly.
 func (r *clientRun) gitSetup(ctx context.Context, dir string) error {
 	if r.dead != "" {
 		return errors.New(r.dead)
 	}
 	sctx, cancel := context.WithTimeout(ctx, r.stepTimeout)
 	defer cancel()
-	for _, argv := range [][]string{
-		{"git", "init", "-q"},
-		{"git", "config", "core.checkStat", "minimal"},
-		{"git", "config", "core.trustctime", "false"},
-		{"git", "config", "core.fileMode", "false"},
-		{"git", "add", "-A"},
-		{"git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "tree"},
-		{"git", "gc", "-q"},
-	} {
-		if err := r.command(sctx, dir, nil, argv...); err != nil {
-			return fmt.Errorf("%s (on the server): %w", strings.Join(argv[:2], " "), err)
-		}
+	if err := r.command(sctx, dir, nil, "cp", "-a", r.gitTemplate, filepath.Join(dir, ".git")); err != nil {
+		return fmt.Errorf("copying the repository (on the server): %w", err)
 	}
 	return nil
 }
