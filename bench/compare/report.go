@@ -379,11 +379,13 @@ each on its own fresh subdirectory; the tables show the median. Per client and
 repetition, in this order ("remount" means unmount, empty the client's on-disk
 cache if it has one, and mount again, so the next step starts cold):
 
-1. **extract tar**: ` + "`tar -x --no-same-owner -f tree.tar`" + ` into the mount. Check: for a
-   sync client, the server's copy right after tar returns has every file and
-   directory with the right type, size, mtime, permission bits and SHA-256,
-   and the listing through the mount matches too; for a write-back client, the
-   same is checked through the mount (contents included). Remount.
+1. **extract tar**: ` + "`tar -x --no-same-owner -f tree.tar`" + ` into the mount. Check: the
+   listing through the mount has every file and directory with the right type,
+   size, mtime and permission bits; the server's copy has all that and every
+   file's SHA-256 too: for a sync client right after tar returns, for a
+   write-back client once it has uploaded (before the git step; a tree that
+   never arrives fails this step). Permission bits are not checked for rclone,
+   which does not keep them. Remount.
 2. **find | xargs stat (cold)**, then again **(warm)**:
    ` + "`find . -type f -print0 | xargs -0 stat -c '%n %s'`" + `; check: one line per file, with
    the right size.

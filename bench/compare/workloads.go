@@ -117,16 +117,15 @@ func (r *clientRun) run(ctx context.Context) []Sample {
 	r.step(ctx, "untar", func(ctx context.Context) error {
 		return r.command(ctx, tree, nil, "tar", "-x", "--no-same-owner", "-f", r.tree.TarPath)
 	}, func() error {
-		// A sync client's server has everything when tar returns: check
-		// the contents there (fast) and the listing through the mount. A
-		// write-back client's contents are checked through the mount.
-		sync := r.c.Mode == "sync"
-		if sync {
+		// The listing through the mount must be right. A sync client's
+		// server has every byte when tar returns; a write-back client's
+		// server must have them a little later (waitForServer, below).
+		if r.c.Mode == "sync" {
 			if err := verifyTree(r.tree, serverTree, r.c.KeepsPerm, true); err != nil {
 				return fmt.Errorf("on the server when tar returned: %w", err)
 			}
 		}
-		return verifyTree(r.tree, tree, r.c.KeepsPerm, !sync)
+		return verifyTree(r.tree, tree, r.c.KeepsPerm, false)
 	})
 
 	r.remount(ctx)
@@ -173,8 +172,16 @@ func (r *clientRun) run(ctx context.Context) []Sample {
 	// The repository is made on the server side (untimed; through a mount
 	// it would take minutes), then every client sees it cold.
 	// A write-back client may still be uploading the tree: wait for the
-	// server to have it, as a user would before relying on it.
+	// server to have it, as a user would before relying on it. If it
+	// never does, the tree was lost: untar fails.
 	gitErr := r.waitForServer(ctx, serverTree)
+	if gitErr != nil && r.dead == "" && r.c.Mode != "sync" {
+		for i := range r.samples {
+			if r.samples[i].Workload == "untar" && r.samples[i].Err == "" {
+				r.samples[i].Err = "check: " + gitErr.Error()
+			}
+		}
+	}
 	if gitErr == nil {
 		gitErr = r.gitSetup(ctx, serverTree)
 	}
@@ -233,7 +240,11 @@ func (r *clientRun) remount(ctx context.Context) {
 	}
 	argv := r.c.argv(r.env, r.env.remote, r.mnt)
 	r.mounts++
+	start := time.Now()
 	m, err := startMount(argv, nil, r.mnt, filepath.Join(r.env.work, fmt.Sprintf("%s-r%d-mount%d.log", r.c.Name, r.rep, r.mounts)))
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		r.log("%s: mounting took %v", r.c.Name, took.Round(100*time.Millisecond))
+	}
 	if err != nil {
 		r.dead = "mount failed: " + err.Error()
 		return
