@@ -29,7 +29,8 @@ func (s *fileSystem) OpenDir(cancel <-chan struct{}, in *gofuse.OpenIn, out *gof
 	if !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, interruptible)
+	ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
+	defer end()
 	fl, err := s.fsys.OpenInode(ctx, ino, syscall.O_RDONLY|syscall.O_DIRECTORY)
 	if err != nil {
 		return s.status(ctx, "opendir", &in.InHeader, err)
@@ -43,7 +44,8 @@ func (s *fileSystem) ReleaseDir(in *gofuse.ReleaseIn) {
 	if h == nil {
 		return
 	}
-	ctx := requestCtx(nil, &in.InHeader, mutating)
+	ctx, end := requestCtx(nil, &in.InHeader, mutating)
+	defer end()
 	if err := s.closeHandle(ctx, h); err != nil {
 		s.status(ctx, "releasedir", &in.InHeader, err)
 	}
@@ -82,7 +84,8 @@ func (s *fileSystem) readDir(cancel <-chan struct{}, in *gofuse.ReadIn, out *gof
 		}
 	}()
 	if in.Offset == 0 || !h.listed {
-		ctx := requestCtx(cancel, &in.InHeader, interruptible)
+		ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
+		defer end()
 		entries, err := s.listing(ctx, h.file)
 		if err != nil {
 			return s.status(ctx, "readdir", &in.InHeader, err)

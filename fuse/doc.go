@@ -28,8 +28,10 @@
 //     that new files get their owner.
 //   - The kernel's INTERRUPT cancels the context of operations that change
 //     nothing (lookups, getattr, reads, listings, opens without O_TRUNC,
-//     xattr reads, statfs): a process killed while it waits for a stalled
-//     server gets out. An operation that changes the filesystem is not
+//     xattr reads, statfs) when the caller is being killed: a process
+//     killed while it waits for a stalled server gets out. Other signals
+//     (a Go runtime's SIGURG, a shell's SIGCHLD) do not fail the call with
+//     EINTR, as on the Linux NFS client. An operation that changes the filesystem is not
 //     abandoned half way, as on an NFS "hard" mount (a signal cannot tell
 //     whether it happened); the mount's vfs.Options.Timeout bounds it.
 //

@@ -23,7 +23,8 @@ func (s *fileSystem) Lookup(cancel <-chan struct{}, h *gofuse.InHeader, name str
 	if !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, h, interruptible)
+	ctx, end := requestCtx(cancel, h, interruptible)
+	defer end()
 	ino, a, err := s.fsys.Lookup(ctx, dir, name)
 	if err != nil {
 		if errors.Is(err, syscall.ENOENT) && s.ttl.negative > 0 {
@@ -45,7 +46,8 @@ func (s *fileSystem) Forget(nodeid, nlookup uint64) {
 // created answers a request that made a new name for ino: the entry reply
 // with the Inode's attributes (fresh in the cache after the create).
 func (s *fileSystem) created(op string, h *gofuse.InHeader, ino *vfs.Inode, err error, out *gofuse.EntryOut) gofuse.Status {
-	ctx := requestCtx(nil, h, mutating)
+	ctx, end := requestCtx(nil, h, mutating)
+	defer end()
 	if err != nil {
 		return s.status(ctx, op, h, err)
 	}
@@ -65,7 +67,8 @@ func (s *fileSystem) Mkdir(cancel <-chan struct{}, in *gofuse.MkdirIn, name stri
 	if st := s.refuseWrite(); !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	ino, err := s.fsys.MkdirAt(ctx, dir, name, in.Mode&^in.Umask&0o7777)
 	return s.created("mkdir", &in.InHeader, ino, err, out)
 }
@@ -78,7 +81,8 @@ func (s *fileSystem) Mknod(cancel <-chan struct{}, in *gofuse.MknodIn, name stri
 	if st := s.refuseWrite(); !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	mode := in.Mode&vfs.S_IFMT | in.Mode&^in.Umask&0o7777
 	ino, err := s.fsys.MknodAt(ctx, dir, name, mode, decodeDev(in.Rdev))
 	return s.created("mknod", &in.InHeader, ino, err, out)
@@ -92,7 +96,8 @@ func (s *fileSystem) Symlink(cancel <-chan struct{}, h *gofuse.InHeader, target,
 	if st := s.refuseWrite(); !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, h, mutating)
+	ctx, end := requestCtx(cancel, h, mutating)
+	defer end()
 	ino, err := s.fsys.SymlinkAt(ctx, target, dir, name)
 	return s.created("symlink", h, ino, err, out)
 }
@@ -111,7 +116,8 @@ func (s *fileSystem) Link(cancel <-chan struct{}, in *gofuse.LinkIn, name string
 	if st := s.refuseWrite(); !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	ino, err := s.fsys.LinkAt(ctx, src, dir, name)
 	return s.created("link", &in.InHeader, ino, err, out)
 }
@@ -124,7 +130,8 @@ func (s *fileSystem) Unlink(cancel <-chan struct{}, h *gofuse.InHeader, name str
 	if st := s.refuseWrite(); !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, h, mutating)
+	ctx, end := requestCtx(cancel, h, mutating)
+	defer end()
 	return s.status(ctx, "unlink", h, s.fsys.UnlinkAt(ctx, dir, name))
 }
 
@@ -136,7 +143,8 @@ func (s *fileSystem) Rmdir(cancel <-chan struct{}, h *gofuse.InHeader, name stri
 	if st := s.refuseWrite(); !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, h, mutating)
+	ctx, end := requestCtx(cancel, h, mutating)
+	defer end()
 	return s.status(ctx, "rmdir", h, s.fsys.RmdirAt(ctx, dir, name))
 }
 
@@ -170,7 +178,8 @@ func (s *fileSystem) Rename(cancel <-chan struct{}, in *gofuse.RenameIn, oldName
 	default:
 		return gofuse.Status(syscall.EINVAL)
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	return s.status(ctx, "rename", &in.InHeader, s.fsys.RenameAt(ctx, olddir, oldName, newdir, newName, flags))
 }
 
@@ -179,7 +188,8 @@ func (s *fileSystem) Readlink(cancel <-chan struct{}, h *gofuse.InHeader) ([]byt
 	if !st.Ok() {
 		return nil, st
 	}
-	ctx := requestCtx(cancel, h, interruptible)
+	ctx, end := requestCtx(cancel, h, interruptible)
+	defer end()
 	target, err := s.fsys.ReadlinkInode(ctx, ino)
 	if err != nil {
 		return nil, s.status(ctx, "readlink", h, err)

@@ -42,7 +42,8 @@ func (s *fileSystem) Create(cancel <-chan struct{}, in *gofuse.CreateIn, name st
 	if st := s.refuseWrite(); !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	flags := int(in.Flags)&createFlags | syscall.O_CREAT
 	fl, err := s.fsys.OpenFileAt(ctx, dir, name, flags, in.Mode&^in.Umask&0o7777)
 	if err != nil {
@@ -75,7 +76,8 @@ func (s *fileSystem) Open(cancel <-chan struct{}, in *gofuse.OpenIn, out *gofuse
 	}
 	// Opening changes nothing on the server unless it truncates: a
 	// process killed while its open waits for a stalled server gets out.
-	ctx := requestCtx(cancel, &in.InHeader, flags&syscall.O_TRUNC == 0)
+	ctx, end := requestCtx(cancel, &in.InHeader, flags&syscall.O_TRUNC == 0)
+	defer end()
 	fl, err := s.fsys.OpenInode(ctx, ino, flags)
 	if err != nil {
 		return s.status(ctx, "open", &in.InHeader, err)
@@ -105,7 +107,8 @@ func (s *fileSystem) Read(cancel <-chan struct{}, in *gofuse.ReadIn, buf []byte)
 	if int(in.Size) < len(buf) {
 		buf = buf[:in.Size]
 	}
-	ctx := requestCtx(cancel, &in.InHeader, interruptible)
+	ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
+	defer end()
 	n, err := fl.ReadAtContext(ctx, buf, int64(in.Offset))
 	if err != nil && err != io.EOF {
 		return nil, s.status(ctx, "read", &in.InHeader, err)
@@ -118,7 +121,8 @@ func (s *fileSystem) Write(cancel <-chan struct{}, in *gofuse.WriteIn, data []by
 	if !st.Ok() {
 		return 0, st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	if in.WriteFlags&gofuse.WRITE_KILL_SUIDGID != 0 {
 		if err := s.killPriv(ctx, &in.InHeader, fl.Inode()); err != nil {
 			return 0, s.status(ctx, "write", &in.InHeader, err)
@@ -151,7 +155,8 @@ func (s *fileSystem) Flush(cancel <-chan struct{}, in *gofuse.FlushIn) gofuse.St
 	if !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	return s.status(ctx, "flush", &in.InHeader, fl.FlushContext(ctx))
 }
 
@@ -160,7 +165,8 @@ func (s *fileSystem) Fsync(cancel <-chan struct{}, in *gofuse.FsyncIn) gofuse.St
 	if !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	return s.status(ctx, "fsync", &in.InHeader, fl.SyncContext(ctx, in.FsyncFlags&1 != 0))
 }
 
@@ -171,7 +177,8 @@ func (s *fileSystem) Release(cancel <-chan struct{}, in *gofuse.ReleaseIn) {
 	if h == nil {
 		return
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	if err := s.closeHandle(ctx, h); err != nil {
 		s.status(ctx, "release", &in.InHeader, err)
 	}
@@ -182,7 +189,8 @@ func (s *fileSystem) Fallocate(cancel <-chan struct{}, in *gofuse.FallocateIn) g
 	if !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	return s.status(ctx, "fallocate", &in.InHeader, fl.Allocate(ctx, int64(in.Offset), int64(in.Length), in.Mode))
 }
 
@@ -199,7 +207,8 @@ func (s *fileSystem) GetAttr(cancel <-chan struct{}, in *gofuse.GetAttrIn, out *
 			ino = h.file.Inode()
 		}
 	}
-	ctx := requestCtx(cancel, &in.InHeader, interruptible)
+	ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
+	defer end()
 	a, err := s.fsys.GetattrInode(ctx, ino)
 	if err != nil {
 		return s.status(ctx, "getattr", &in.InHeader, err)
@@ -224,7 +233,8 @@ func (s *fileSystem) SetAttr(cancel <-chan struct{}, in *gofuse.SetAttrIn, out *
 			sa.Mode = mode & 0o7777
 		}
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	var a vfs.Attr
 	var err error
 	if sa.Valid == 0 {

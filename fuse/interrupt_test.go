@@ -1,14 +1,19 @@
 package fuse
 
 // The kernel's INTERRUPT: a lookup stuck in the driver is cancelled when
-// its process is killed; a change (mkdir) is finished, not abandoned.
+// its process is killed, and not for a signal its process handles; a
+// change (mkdir) is finished, not abandoned.
 
 import (
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/netvfs/netvfs/fs/memfs"
 )
@@ -84,4 +89,51 @@ func TestInterruptDoesNotAbandonAChange(t *testing.T) {
 	if fi, err := os.Stat(m.path("made")); err != nil || !fi.IsDir() {
 		t.Fatalf("mkdir interrupted by SIGKILL was abandoned: %v", err)
 	}
+}
+
+// A signal the caller handles is no reason to fail its call: Go programs
+// get SIGURG from their own runtime all the time, and a stat that answered
+// EINTR to it would break them. Only a fatal signal cancels a request.
+func TestInterruptBySignalThatIsNotFatal(t *testing.T) {
+	m := mountMem(t, nil, Options{})
+	if err := m.mem.Remote().WriteFile("slow", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m.mem.SetLatency(memfs.OpLookup, 500*time.Millisecond)
+	entered := make(chan struct{}, 1)
+	m.mem.OnCall(func(o memfs.Op, n string) {
+		if o == memfs.OpLookup && n == "slow" {
+			select {
+			case entered <- struct{}{}:
+			default:
+			}
+		}
+	})
+	defer m.mem.OnCall(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+
+	tid := make(chan int, 1)
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // the signal goes to this thread, blocked in stat
+		defer runtime.UnlockOSThread()
+		tid <- unix.Gettid()
+		var st unix.Stat_t
+		errc <- unix.Stat(m.path("slow"), &st) // os.Stat would retry EINTR itself
+	}()
+	id := <-tid
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stat never reached the driver")
+	}
+	if err := unix.Tgkill(os.Getpid(), id, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("stat interrupted by a handled SIGUSR1: %v, want success", err)
+	}
+	<-sigs
 }

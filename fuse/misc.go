@@ -19,7 +19,8 @@ import (
 )
 
 func (s *fileSystem) StatFs(cancel <-chan struct{}, h *gofuse.InHeader, out *gofuse.StatfsOut) gofuse.Status {
-	ctx := requestCtx(cancel, h, interruptible)
+	ctx, end := requestCtx(cancel, h, interruptible)
+	defer end()
 	st, err := s.fsys.Statfs(ctx)
 	if err != nil {
 		return s.status(ctx, "statfs", h, err)
@@ -49,7 +50,8 @@ func (s *fileSystem) Access(cancel <-chan struct{}, in *gofuse.AccessIn) gofuse.
 	if !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, interruptible)
+	ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
+	defer end()
 	a, err := s.fsys.GetattrInode(ctx, ino)
 	if err != nil {
 		return s.status(ctx, "access", &in.InHeader, err)

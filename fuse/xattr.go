@@ -17,7 +17,8 @@ func (s *fileSystem) GetXAttr(cancel <-chan struct{}, h *gofuse.InHeader, name s
 	if !st.Ok() {
 		return 0, st
 	}
-	ctx := requestCtx(cancel, h, interruptible)
+	ctx, end := requestCtx(cancel, h, interruptible)
+	defer end()
 	v, err := s.fsys.GetxattrInode(ctx, ino, name)
 	if err != nil {
 		return 0, s.status(ctx, "getxattr", h, err)
@@ -30,7 +31,8 @@ func (s *fileSystem) ListXAttr(cancel <-chan struct{}, h *gofuse.InHeader, dest 
 	if !st.Ok() {
 		return 0, st
 	}
-	ctx := requestCtx(cancel, h, interruptible)
+	ctx, end := requestCtx(cancel, h, interruptible)
+	defer end()
 	names, err := s.fsys.ListxattrInode(ctx, ino)
 	if err != nil {
 		return 0, s.status(ctx, "listxattr", h, err)
@@ -58,7 +60,8 @@ func (s *fileSystem) SetXAttr(cancel <-chan struct{}, in *gofuse.SetXAttrIn, nam
 	if st := s.refuseWrite(); !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, &in.InHeader, mutating)
+	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
+	defer end()
 	// go-fuse reuses the request buffer once we return: the driver may keep
 	// the value, so it gets its own copy.
 	value = append([]byte(nil), value...)
@@ -73,6 +76,7 @@ func (s *fileSystem) RemoveXAttr(cancel <-chan struct{}, h *gofuse.InHeader, nam
 	if st := s.refuseWrite(); !st.Ok() {
 		return st
 	}
-	ctx := requestCtx(cancel, h, mutating)
+	ctx, end := requestCtx(cancel, h, mutating)
+	defer end()
 	return s.status(ctx, "removexattr", h, s.fsys.RemovexattrInode(ctx, ino, name))
 }

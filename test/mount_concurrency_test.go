@@ -41,7 +41,7 @@ func TestMountConcurrentSyscalls(t *testing.T) {
 	// A little latency makes the driver calls overlap as on a network.
 	mem.SetLatency(memfs.OpLookup, 20*time.Microsecond)
 	mem.SetLatency(memfs.OpRename, 50*time.Microsecond)
-	m := mntMount(t, "memfs", mem.Driver(), &vfs.Options{TTL: 50 * time.Millisecond}, fuse.Options{})
+	m := mntMount(t, "memfs", mem.Driver(), &vfs.Options{TTL: 50 * time.Millisecond, CheckInvariants: true}, fuse.Options{})
 	dirs := []string{"d1", "d2", "d1/sub"}
 	names := []string{"a", "b", "c"}
 	for _, d := range dirs {

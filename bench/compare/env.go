@@ -36,6 +36,7 @@ type env struct {
 	rcloneConf  string
 	rcloneCache string
 	gitHome     string // HOME for git, with no user config
+	netvfsRev   string // the repository's commit when netvfs was built
 }
 
 // setupEnv builds netvfs and the proxy and starts sshd.
@@ -67,6 +68,7 @@ func setupEnv(ctx context.Context) (*env, error) {
 	if err := os.WriteFile(e.rcloneConf, nil, 0o600); err != nil {
 		return e, err
 	}
+	e.netvfsRev = repoRevision(root)
 	for bin, pkg := range map[string]string{e.netvfsBin: "./cmd/netvfs", e.netemBin: "./bench/netem/cmd/netem"} {
 		build := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 		build.Dir = root

@@ -53,8 +53,27 @@ func machineLines() []string {
 	}
 }
 
-// versions lists the software measured and used.
-func versions(repoRoot string) [][2]string {
+// repoRevision describes the repository's commit, noting changes not
+// committed yet (tracked or not) in the sources netvfs is built from.
+func repoRevision(repoRoot string) string {
+	git := func(args ...string) (string, error) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repoRoot
+		out, err := cmd.Output()
+		return strings.TrimSpace(string(out)), err
+	}
+	rev, err := git("rev-parse", "--short=12", "HEAD")
+	if err != nil {
+		return "unknown"
+	}
+	if changes, err := git("status", "--porcelain", "--", "cmd", "fs", "fuse", "vfs", "internal", "go.mod", "go.sum"); err == nil && changes != "" {
+		rev += fmt.Sprintf(" plus uncommitted changes to %d files", len(strings.Split(changes, "\n")))
+	}
+	return rev
+}
+
+// versions lists the software measured and used; rev is netvfs's commit.
+func versions(rev string) [][2]string {
 	first := func(argv ...string) string {
 		out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
 		if err != nil && len(out) == 0 {
@@ -62,12 +81,6 @@ func versions(repoRoot string) [][2]string {
 		}
 		line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
 		return strings.TrimSpace(line)
-	}
-	git := exec.Command("git", "describe", "--always", "--dirty", "--abbrev=12")
-	git.Dir = repoRoot
-	rev := "unknown"
-	if out, err := git.Output(); err == nil {
-		rev = strings.TrimSpace(string(out))
 	}
 	sshfs, _ := exec.Command("sshfs", "--version").CombinedOutput()
 	var sshfsV []string

@@ -20,6 +20,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -72,7 +73,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.out, "out", "docs", "`directory` for benchmarks.md and benchmarks.png (\"\" for standard output only)")
 	fs.DurationVar(&o.stepTimeout, "step-timeout", 0, "a step that takes longer fails and its mount is killed (default 2m per ms of -latency, at least 2m)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (mount logs) after the run")
-	fs.BoolVar(&o.serve, "serve", false, "set up sshd and the proxy, print each client's mount command, and wait for Ctrl-C (for reproducing by hand)")
+	fs.BoolVar(&o.serve, "serve", false, "set up sshd and the proxy, print each client's mount command, then run each input line in sh and print the proxy's counts for it (for reproducing by hand)")
 	fs.BoolVar(&o.quick, "quick", false, "short run for CI: -tree small -reps 1 -seq-mib 32 -creates 50 -step-timeout 1m -out \"\", unless given")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -181,7 +182,7 @@ func run() error {
 		Meta: Meta{
 			Date: started, Latency: o.latency, SFTPDirect: direct, SFTPProxied: proxied, Delay: delay, Rate: o.rateText, Reps: o.reps, Tree: treeTitle(o.tree),
 			Files: t.Files, Dirs: t.Dirs, Bytes: t.Bytes, SeqBytes: cfg.seqBytes,
-			Machine: machineLines(), Versions: versions(e.repoRoot),
+			Machine: machineLines(), Versions: versions(e.netvfsRev),
 			Command: "go run ./bench/compare " + strings.Join(os.Args[1:], " "),
 			Elapsed: time.Since(started), Ciphers: e.proxy.Stats().Ciphers,
 		},
@@ -240,17 +241,49 @@ func writeReport(r *Report, out, work string) error {
 	return nil
 }
 
-// serve prints how to mount each client on the running setup and waits
-// for a signal.
+// serve prints how to mount each client on the running setup, then runs
+// each line of standard input as a shell command and prints what crossed
+// the proxy meanwhile (for reproducing a measurement by hand), until the
+// input ends or a signal comes. Mounts left under the mount root are
+// detached when it returns.
 func serve(ctx context.Context, e *env, clients []client, latency time.Duration) error {
 	fmt.Printf("sshd on %s serving %s; proxy on %s adding %v round trip\n", e.srv.Addr, e.remote, e.proxy.Addr(), latency)
 	for _, c := range clients {
-		fmt.Printf("\n# %s\nmkdir -p %s && %s\n", c.Name, filepath.Join(e.mntRoot, c.Name),
-			strings.Join(c.argv(e, e.remote, filepath.Join(e.mntRoot, c.Name)), " "))
+		mnt := filepath.Join(e.mntRoot, c.Name)
+		os.MkdirAll(mnt, 0o755)
+		fmt.Printf("\n# %s\n%s &\n", c.Name, strings.Join(c.argv(e, e.remote, mnt), " "))
 	}
-	fmt.Println("\nCtrl-C (or SIGTERM) stops sshd and the proxy and removes everything.")
-	<-ctx.Done()
-	s := e.proxy.Stats()
-	fmt.Printf("proxy: %d connections, %d client-to-server packets, %d turnarounds\n", s.Conns, s.ToServer.Packets, s.Turnarounds)
-	return nil
+	fmt.Println("\nEach line typed here runs in sh; the proxy's counts for it follow. End with Ctrl-D or Ctrl-C.")
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	for {
+		var line string
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok = <-lines:
+			if !ok {
+				return nil
+			}
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		before := e.proxy.Stats()
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, "sh", "-c", line)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
+		cmd.Env = commandEnv(e)
+		err := cmd.Run()
+		d := e.proxy.Stats().Sub(before)
+		fmt.Printf("[%v, exit %v] %d client-to-server packets, %d turnarounds, %d bytes up, %d down\n",
+			time.Since(start).Round(time.Millisecond), err, d.ToServer.Packets, d.Turnarounds, d.ToServer.Bytes, d.ToClient.Bytes)
+	}
 }
