@@ -26,6 +26,10 @@ const exclusiveTimeout = 24 * time.Hour
 // timeouts are the kernel cache lifetimes of one mount.
 type timeouts struct {
 	entry, attr, negative time.Duration
+	// perInode gives each reply the time the core still trusts that
+	// inode's attributes for, instead of entry and attr (the adaptive,
+	// NFS-like attribute cache: vfs.Options.TTL unset).
+	perInode bool
 	// keepCache keeps a file's page cache across opens (FOPEN_KEEP_CACHE).
 	// Close-to-open does not: an open must see other clients' writes, as
 	// the Linux NFS client guarantees.
@@ -40,9 +44,9 @@ func timeoutsFor(o vfs.Options) timeouts {
 	case vfs.PolicyCloseToOpen:
 		return timeouts{entry: o.TTL, attr: o.TTL, negative: o.NegativeTTL}
 	}
-	// A fixed TTL: cached pages stay across opens; the kernel drops them
-	// when it sees a new mtime or size (CAP_AUTO_INVAL_DATA).
-	return timeouts{entry: o.TTL, attr: o.TTL, negative: o.NegativeTTL, keepCache: true}
+	// Cached pages stay across opens; the kernel drops them when it sees a
+	// new mtime or size (CAP_AUTO_INVAL_DATA).
+	return timeouts{entry: o.TTL, attr: o.TTL, negative: o.NegativeTTL, perInode: o.TTL == 0, keepCache: true}
 }
 
 // fillAttr converts a to the kernel's attribute record.
@@ -88,16 +92,25 @@ func decodeDev(dev uint32) uint64 {
 
 // entryOut fills an entry reply for ino (whose node id the caller took with
 // nodes.ref) with attributes a.
-func (s *fileSystem) entryOut(out *gofuse.EntryOut, id uint64, a *vfs.Attr) {
+func (s *fileSystem) entryOut(out *gofuse.EntryOut, ino *vfs.Inode, id uint64, a *vfs.Attr) {
 	out.NodeId = id
 	out.Generation = generation
-	out.SetEntryTimeout(s.ttl.entry)
-	out.SetAttrTimeout(s.ttl.attr)
+	entry, attr := s.ttl.entry, s.ttl.attr
+	if s.ttl.perInode {
+		attr = s.fsys.AttrTimeout(ino)
+		entry = attr
+	}
+	out.SetEntryTimeout(entry)
+	out.SetAttrTimeout(attr)
 	fillAttr(&out.Attr, a)
 }
 
-// attrOut fills an attribute reply.
-func (s *fileSystem) attrOut(out *gofuse.AttrOut, a *vfs.Attr) {
-	out.SetTimeout(s.ttl.attr)
+// attrOut fills an attribute reply for ino.
+func (s *fileSystem) attrOut(out *gofuse.AttrOut, ino *vfs.Inode, a *vfs.Attr) {
+	if s.ttl.perInode {
+		out.SetTimeout(s.fsys.AttrTimeout(ino))
+	} else {
+		out.SetTimeout(s.ttl.attr)
+	}
 	fillAttr(&out.Attr, a)
 }

@@ -106,7 +106,7 @@ func (s *fileSystem) readDir(cancel <-chan struct{}, in *gofuse.ReadIn, out *gof
 			break
 		}
 		if e.node != nil && i >= 2 { // entries 0 and 1 are "." and ".."
-			s.entryOut(eo, s.nodes.ref(e.node), &e.attr)
+			s.entryOut(eo, e.node, s.nodes.ref(e.node), &e.attr)
 		}
 	}
 	return gofuse.OK

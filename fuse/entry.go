@@ -34,7 +34,7 @@ func (s *fileSystem) Lookup(cancel <-chan struct{}, h *gofuse.InHeader, name str
 		}
 		return s.status(ctx, "lookup", h, err)
 	}
-	s.entryOut(out, s.nodes.ref(ino), &a)
+	s.entryOut(out, ino, s.nodes.ref(ino), &a)
 	return gofuse.OK
 }
 
@@ -55,7 +55,7 @@ func (s *fileSystem) created(op string, h *gofuse.InHeader, ino *vfs.Inode, err 
 	if err != nil {
 		return s.status(ctx, op, h, err)
 	}
-	s.entryOut(out, s.nodes.ref(ino), &a)
+	s.entryOut(out, ino, s.nodes.ref(ino), &a)
 	return gofuse.OK
 }
 

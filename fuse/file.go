@@ -58,7 +58,7 @@ func (s *fileSystem) Create(cancel <-chan struct{}, in *gofuse.CreateIn, name st
 		fl.CloseContext(ctx, false)
 		return s.status(ctx, "create", &in.InHeader, err)
 	}
-	s.entryOut(&out.EntryOut, s.nodes.ref(ino), &a)
+	s.entryOut(&out.EntryOut, ino, s.nodes.ref(ino), &a)
 	out.OpenOut = gofuse.OpenOut{Fh: s.handles.add(&handle{file: fl}), OpenFlags: s.openReplyFlags()}
 	return gofuse.OK
 }
@@ -213,7 +213,7 @@ func (s *fileSystem) GetAttr(cancel <-chan struct{}, in *gofuse.GetAttrIn, out *
 	if err != nil {
 		return s.status(ctx, "getattr", &in.InHeader, err)
 	}
-	s.attrOut(out, &a)
+	s.attrOut(out, ino, &a)
 	return gofuse.OK
 }
 
@@ -253,7 +253,7 @@ func (s *fileSystem) SetAttr(cancel <-chan struct{}, in *gofuse.SetAttrIn, out *
 	if err != nil {
 		return s.status(ctx, "setattr", &in.InHeader, err)
 	}
-	s.attrOut(out, &a)
+	s.attrOut(out, ino, &a)
 	return gofuse.OK
 }
 

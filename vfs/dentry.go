@@ -80,6 +80,7 @@ type Inode struct {
 	node Node                   // the driver's reference; immutable
 	attr atomic.Pointer[Attr]   // cached attributes; replaced whole
 	adl  atomic.Int64           // attribute validity deadline (FS clock ns)
+	ato  atomic.Int64           // the attribute timeout adl was last set with (ns)
 	dir  *dirState              // non-nil for directories
 	link atomic.Pointer[string] // cached symlink target
 	// dentry is a directory's one hashed dentry (A2); for other files one of

@@ -29,9 +29,20 @@ const (
 
 // Options configure a mount. The zero value is usable.
 type Options struct {
-	Policy      Policy
-	TTL         time.Duration // default 1s
-	NegativeTTL time.Duration // default TTL
+	Policy Policy
+	// TTL, when set, is how long names and attributes are trusted, one
+	// fixed time for every file. Unset, the attribute cache adapts as the
+	// Linux NFS client's does: a file's attributes are trusted for AcRegMin
+	// at first, twice as long each time the server shows them unchanged, up
+	// to AcRegMax, and AcRegMin again after a change (AcDir* for
+	// directories); names are trusted for AcDirMin.
+	TTL time.Duration
+	// NegativeTTL is how long a missing name is trusted; default TTL, or
+	// AcRegMin when TTL is unset.
+	NegativeTTL time.Duration
+	// The adaptive attribute cache's bounds (NFS's acregmin, acregmax,
+	// acdirmin, acdirmax); defaults 3s, 60s, 30s, 60s.
+	AcRegMin, AcRegMax, AcDirMin, AcDirMax time.Duration
 	// MaxDentries bounds the cached names (V4); default 1<<17.
 	MaxDentries int
 	// MaxNegative bounds the negative names; default MaxDentries/4.
@@ -88,12 +99,22 @@ func New(ctx context.Context, drv Driver, opts *Options) (*FS, error) {
 		f.opts = *opts
 	}
 	o := &f.opts
-	if o.TTL <= 0 {
-		o.TTL = time.Second
+	o.TTL = max(o.TTL, 0)
+	if o.TTL > 0 { // one fixed time for all
+		o.AcRegMin, o.AcRegMax, o.AcDirMin, o.AcDirMax = o.TTL, o.TTL, o.TTL, o.TTL
 	}
-	if o.NegativeTTL <= 0 {
-		o.NegativeTTL = o.TTL
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
 	}
+	def(&o.AcRegMin, 3*time.Second)
+	def(&o.AcRegMax, 60*time.Second)
+	def(&o.AcDirMin, 30*time.Second)
+	def(&o.AcDirMax, 60*time.Second)
+	o.AcRegMax = max(o.AcRegMax, o.AcRegMin)
+	o.AcDirMax = max(o.AcDirMax, o.AcDirMin)
+	def(&o.NegativeTTL, o.AcRegMin)
 	if o.MaxDentries <= 0 {
 		o.MaxDentries = 1 << 17
 	}
@@ -156,6 +177,9 @@ func (f *FS) callCtx(ctx context.Context) (context.Context, context.CancelFunc) 
 	return context.WithTimeout(ctx, f.opts.Timeout)
 }
 
+// entryDeadline is when a name installed now stops being trusted: names
+// live as long as their directory's attributes at first do (NFS revalidates
+// a name with its directory), missing names for NegativeTTL.
 func (f *FS) entryDeadline(negative bool) int64 {
 	switch {
 	case f.opts.Policy == PolicyExclusive:
@@ -163,14 +187,45 @@ func (f *FS) entryDeadline(negative bool) int64 {
 	case negative:
 		return f.now() + int64(f.opts.NegativeTTL)
 	}
-	return f.now() + int64(f.opts.TTL)
+	return f.now() + int64(f.opts.AcDirMin)
 }
 
-func (f *FS) attrDeadline() int64 {
-	if f.opts.Policy == PolicyExclusive {
-		return math.MaxInt64
+// attrTimeoutBounds are the adaptive attribute cache's bounds for a's type.
+func (f *FS) attrTimeoutBounds(a *Attr) (lo, hi time.Duration) {
+	if a.IsDir() {
+		return f.opts.AcDirMin, f.opts.AcDirMax
 	}
-	return f.now() + int64(f.opts.TTL)
+	return f.opts.AcRegMin, f.opts.AcRegMax
+}
+
+// trustAttr starts ino's attribute validity now. Attributes the server
+// shows unchanged since the last look are trusted twice as long as last
+// time, up to the maximum; changed ones for the minimum again (rule V1,
+// the NFS client's attribute cache timeouts).
+func (f *FS) trustAttr(ino *Inode, old, a *Attr) {
+	if f.opts.Policy == PolicyExclusive {
+		ino.adl.Store(math.MaxInt64)
+		return
+	}
+	lo, hi := f.attrTimeoutBounds(a)
+	t := lo
+	if old != nil && sameAttr(old, a) {
+		t = min(max(time.Duration(ino.ato.Load())*2, lo), hi)
+	}
+	ino.ato.Store(int64(t))
+	ino.adl.Store(f.now() + int64(t))
+}
+
+// sameAttr reports whether nothing a cache cares about changed.
+func sameAttr(a, b *Attr) bool {
+	return a.Size == b.Size && a.MtimeNs == b.MtimeNs && a.CtimeNs == b.CtimeNs &&
+		a.Mode == b.Mode && a.Uid == b.Uid && a.Gid == b.Gid && a.Nlink == b.Nlink && a.ID == b.ID
+}
+
+// AttrTimeout is how much longer ino's cached attributes are trusted (for
+// a frontend's own caches, such as the kernel's attribute timeout).
+func (f *FS) AttrTimeout(ino *Inode) time.Duration {
+	return time.Duration(max(ino.adl.Load()-f.now(), 0))
 }
 
 // newInode makes an inode for a node the driver returned.
@@ -180,7 +235,7 @@ func (f *FS) newInode(n Node, a Attr) *Inode {
 		a.Ino = f.ino.Add(1)
 	}
 	ino.attr.Store(&a)
-	ino.adl.Store(f.attrDeadline())
+	f.trustAttr(ino, nil, &a)
 	if a.IsDir() {
 		ino.dir = &dirState{id: f.dirID.Add(1), inode: ino}
 	}
@@ -193,8 +248,8 @@ func (f *FS) setAttr(ino *Inode, a Attr) {
 	if a.Ino == 0 {
 		a.Ino = ino.attr.Load().Ino
 	}
-	ino.attr.Store(&a)
-	ino.adl.Store(f.attrDeadline())
+	old := ino.attr.Swap(&a)
+	f.trustAttr(ino, old, &a)
 }
 
 // expireAttr makes the next getattr ask the driver.

@@ -56,9 +56,9 @@ func runMount(ctx context.Context, args []string) error {
 	fs := newFlagSet("mount", mountSynopsis)
 	var opts stringList
 	fs.Var(&opts, "o", "comma-separated mount `options` (repeatable; see above)")
-	fs.StringVar(&cfg.policy, "policy", "", "revalidation `policy`: ttl (trust the cache for --ttl), cto (close-to-open: also revalidate on open), exclusive (this client is the only writer); default exclusive for mem:, ttl otherwise")
-	fs.DurationVar(&cfg.ttl, "ttl", time.Second, "how long names and attributes are trusted")
-	fs.DurationVar(&cfg.negativeTTL, "negative-ttl", 0, "how long a missing name is trusted (default: --ttl)")
+	fs.StringVar(&cfg.policy, "policy", "", "revalidation `policy`: ttl (trust the cache for a time, see --ttl), cto (close-to-open: also revalidate on open), exclusive (this client is the only writer); default exclusive for mem:, ttl otherwise")
+	fs.DurationVar(&cfg.ttl, "ttl", 0, "how long names and attributes are trusted, fixed (default: adaptive as the Linux NFS client's attribute cache, 3s-60s for files, 30s-60s for directories)")
+	fs.DurationVar(&cfg.negativeTTL, "negative-ttl", 0, "how long a missing name is trusted (default: --ttl, or 3s)")
 	fs.DurationVar(&cfg.timeout, "timeout", time.Minute, "bound on each filesystem operation (and on connecting)")
 	fs.BoolVar(&cfg.fuse.Debug, "debug", false, "log every FUSE request")
 	fs.BoolVar(&cfg.fuse.ReadOnly, "ro", false, "mount read-only (same as -o ro)")
@@ -232,8 +232,8 @@ func (cfg *mountConfig) vfsOptions(private bool) (*vfs.Options, error) {
 	default:
 		return nil, usagef("unknown policy %q (want ttl, cto or exclusive)", policy)
 	}
-	if cfg.ttl <= 0 || cfg.negativeTTL < 0 || cfg.timeout <= 0 {
-		return nil, usagef("--ttl and --timeout must be positive, --negative-ttl not negative")
+	if cfg.ttl < 0 || cfg.negativeTTL < 0 || cfg.timeout <= 0 {
+		return nil, usagef("--timeout must be positive, --ttl and --negative-ttl not negative")
 	}
 	return o, nil
 }

@@ -1,0 +1,60 @@
+package vfs_test
+
+// Rule V1 without a fixed TTL: the attribute cache adapts as the Linux NFS
+// client's does (acregmin..acregmax).
+
+import (
+	"testing"
+	"time"
+
+	"github.com/netvfs/netvfs/fs/memfs"
+	"github.com/netvfs/netvfs/vfs"
+)
+
+// TestV1_AdaptiveAttrTimeout: attributes the server shows unchanged are
+// trusted twice as long each time, up to the maximum; a change brings the
+// minimum back; directories have bounds of their own.
+func TestV1_AdaptiveAttrTimeout(t *testing.T) {
+	const lo, hi = 100 * time.Millisecond, 400 * time.Millisecond
+	f, m := mount(t, memfs.Options{}, &vfs.Options{CheckInvariants: true,
+		AcRegMin: lo, AcRegMax: hi, AcDirMin: time.Hour, AcDirMax: 2 * time.Hour})
+	must(t, m.Remote().WriteFile("x", []byte("1"), 0o644))
+	must(t, m.Remote().Mkdir("d", 0o755))
+	ino, _, err := f.Lookup(bg, f.Root(), "x")
+	must(t, err)
+	if d := f.AttrTimeout(ino); d > lo || d <= 0 {
+		t.Fatalf("first attributes trusted for %v, want at most acregmin %v", d, lo)
+	}
+	// Expire, revalidate unchanged: twice as long, and so on up to hi.
+	var last time.Duration
+	for i := range 4 {
+		time.Sleep(f.AttrTimeout(ino) + 5*time.Millisecond)
+		m.ResetCalls()
+		_, err := f.GetattrInode(bg, ino)
+		must(t, err)
+		if m.Calls("") == 0 {
+			t.Fatalf("round %d: expired attributes served without asking the driver", i)
+		}
+		last = f.AttrTimeout(ino)
+		if want := min(lo<<(i+1), hi); last > want || last <= want/2 {
+			t.Fatalf("round %d: unchanged attributes trusted for %v, want about %v", i, last, want)
+		}
+	}
+	// A change on the server: back to the minimum.
+	time.Sleep(last + 5*time.Millisecond)
+	must(t, m.Remote().WriteFile("x", []byte("12345"), 0o644))
+	a, err := f.GetattrInode(bg, ino)
+	must(t, err)
+	if a.Size != 5 {
+		t.Fatalf("size %d after expiry, want the server's 5", a.Size)
+	}
+	if d := f.AttrTimeout(ino); d > lo {
+		t.Fatalf("changed attributes trusted for %v, want at most acregmin %v", d, lo)
+	}
+	// Directories use their own bounds.
+	dir, _, err := f.Lookup(bg, f.Root(), "d")
+	must(t, err)
+	if d := f.AttrTimeout(dir); d <= hi || d > time.Hour {
+		t.Fatalf("a directory's attributes trusted for %v, want about acdirmin (1h)", d)
+	}
+}
