@@ -58,3 +58,28 @@ func TestV1_AdaptiveAttrTimeout(t *testing.T) {
 		t.Fatalf("a directory's attributes trusted for %v, want about acdirmin (1h)", d)
 	}
 }
+
+// TestV1_OwnChangeKeepsDirAttrs: a change this client makes in a directory
+// does not cost a getattr of the directory afterwards (the kernel rechecks
+// the directory after every change: each unlink of an rm -rf), and its
+// modification time moves forward.
+func TestV1_OwnChangeKeepsDirAttrs(t *testing.T) {
+	f, m := mount(t, memfs.Options{}, &vfs.Options{CheckInvariants: true})
+	must(t, f.Mkdir(bg, "d", 0o755))
+	before, err := f.Getattr(bg, "d")
+	must(t, err)
+	time.Sleep(2 * time.Millisecond)
+	must(t, f.WriteFile(bg, "d/x", []byte("x"), 0o644))
+	must(t, f.Mkdir(bg, "d/sub", 0o755))
+	must(t, f.Rename(bg, "d/x", "d/y"))
+	must(t, f.Remove(bg, "d/y"))
+	m.ResetCalls()
+	after, err := f.Getattr(bg, "d")
+	must(t, err)
+	if n := m.Calls(""); n != 0 {
+		t.Fatalf("getattr of a directory after this client's changes in it: %d driver calls, want 0", n)
+	}
+	if after.MtimeNs <= before.MtimeNs {
+		t.Fatalf("mtime %d after changes, want later than %d", after.MtimeNs, before.MtimeNs)
+	}
+}

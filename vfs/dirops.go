@@ -46,7 +46,7 @@ func (f *FS) created(dir *Inode, d *dentry, n Node, a Attr, err error) (*Inode, 
 		}
 		return nil, err
 	}
-	f.expireAttr(dir)
+	f.dirChanged(dir)
 	return f.installPositive(d, n, a)
 }
 
@@ -112,7 +112,7 @@ func (f *FS) linkIn(ctx context.Context, src *Inode, dir *Inode, name string) er
 			_, err = f.created(dir, d, nil, Attr{}, err)
 			return err
 		}
-		f.expireAttr(dir)
+		f.dirChanged(dir)
 		f.setAttr(src, a)
 		f.idMu.Lock()
 		if a.ID != "" && f.ids[a.ID] == nil {
@@ -144,7 +144,7 @@ func (f *FS) unlinkIn(ctx context.Context, dir *Inode, name string, force reval)
 			}
 			return err
 		}
-		f.expireAttr(dir)
+		f.dirChanged(dir)
 		f.expireAttr(ino)
 		f.removed(d, ino)
 		return nil
@@ -227,7 +227,7 @@ func (f *FS) rmdirIn(ctx context.Context, dir *Inode, name string, force reval) 
 			}
 			return err
 		}
-		f.expireAttr(dir)
+		f.dirChanged(dir)
 		f.removed(d, ino)
 		done(true)
 		return nil

@@ -252,6 +252,23 @@ func (f *FS) setAttr(ino *Inode, a Attr) {
 	f.trustAttr(ino, old, &a)
 }
 
+// dirChanged records that this client just changed a name in directory
+// dir. The protocols give no directory attributes with the reply (SFTP;
+// NFS's wcc data would), and asking again would cost a round trip on every
+// change, as the kernel rechecks the directory after each (the permission
+// check of the next unlink in an rm -rf): so attributes still trusted stay
+// trusted, with the modification and change times moved to now as the
+// server's will have. The next revalidation brings the server's own.
+func (f *FS) dirChanged(dir *Inode) {
+	if dir.adl.Load() <= f.now() {
+		return
+	}
+	a := *dir.attr.Load()
+	a.MtimeNs = time.Now().UnixNano()
+	a.CtimeNs = a.MtimeNs
+	dir.attr.Store(&a)
+}
+
 // expireAttr makes the next getattr ask the driver.
 func (f *FS) expireAttr(ino *Inode) { ino.adl.Store(0) }
 

@@ -202,7 +202,7 @@ func (w *walk) openOwned(dir *Inode, d *dentry, flags int, mode uint32) (*File, 
 				return nil, nil, syscall.EEXIST
 			}
 			if res.Created {
-				f.expireAttr(dir)
+				f.dirChanged(dir)
 			}
 			return f.newFile(ino, res.Handle, flags, res.Created), nil, nil
 		case res.Handle != nil:
@@ -260,7 +260,7 @@ func (w *walk) openOwned(dir *Inode, d *dentry, flags int, mode uint32) (*File, 
 		h.Release(ctx)
 		return nil, nil, err
 	}
-	f.expireAttr(dir)
+	f.dirChanged(dir)
 	return f.newFile(ino, h, flags, true), nil, nil // O3: no O_TRUNC sent for a new file
 }
 

@@ -155,7 +155,11 @@ func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir 
 			f.mover.Moved(dst.node, odir.node, dOld.name)
 		}
 	}
-	for _, ino := range [4]*Inode{odir, ndir, src, dst} {
+	f.dirChanged(odir)
+	if ndir != odir {
+		f.dirChanged(ndir)
+	}
+	for _, ino := range [2]*Inode{src, dst} {
 		if ino != nil {
 			f.expireAttr(ino)
 		}

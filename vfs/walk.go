@@ -82,6 +82,9 @@ func (f *FS) parentDir(ino *Inode) *Inode {
 // progress, an error to report, a rename running). neg reports a valid
 // negative entry (ENOENT) on the way.
 func (f *FS) walkCached(start *Inode, path string, follow bool, clk *clock) (ino *Inode, neg, ok bool) {
+	if checkPath(path) != nil {
+		return nil, false, false // the slow walk says what is wrong (P3)
+	}
 	seq := f.seq.Load()
 	if seq&1 != 0 {
 		return nil, false, false
