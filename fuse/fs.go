@@ -28,6 +28,10 @@ type fileSystem struct {
 	log      *slog.Logger
 	ttl      timeouts
 	readOnly bool
+	// noXattrs: the driver has no extended attributes. The xattr requests
+	// answer ENOSYS, after which the kernel answers EOPNOTSUPP itself
+	// instead of asking on every write (security.capability) and copy.
+	noXattrs bool
 
 	nodes   nodeTable
 	handles handleTable
@@ -40,6 +44,7 @@ func newFileSystem(fsys *vfs.FS, log *slog.Logger, readOnly bool) *fileSystem {
 		log:           log,
 		ttl:           timeoutsFor(fsys.Options()),
 		readOnly:      readOnly,
+		noXattrs:      !fsys.HasXattrs(),
 	}
 	s.nodes.init(fsys)
 	return s

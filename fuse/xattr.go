@@ -3,8 +3,8 @@ package fuse
 // Extended attributes: GETXATTR, LISTXATTR, SETXATTR, REMOVEXATTR, with the
 // size-0 probe of getxattr(2)/listxattr(2): a request for 0 bytes learns the
 // size, a buffer too small gets ERANGE (go-fuse turns ERANGE into the size
-// reply for a probe). A driver without xattrs answers ENOTSUP through the
-// core. No locks.
+// reply for a probe). For a driver without xattrs the requests answer
+// ENOSYS: the kernel then answers EOPNOTSUPP itself. No locks.
 
 import (
 	"syscall"
@@ -13,6 +13,9 @@ import (
 )
 
 func (s *fileSystem) GetXAttr(cancel <-chan struct{}, h *gofuse.InHeader, name string, dest []byte) (uint32, gofuse.Status) {
+	if s.noXattrs {
+		return 0, gofuse.ENOSYS
+	}
 	ino, st := s.inode(h.NodeId)
 	if !st.Ok() {
 		return 0, st
@@ -27,6 +30,9 @@ func (s *fileSystem) GetXAttr(cancel <-chan struct{}, h *gofuse.InHeader, name s
 }
 
 func (s *fileSystem) ListXAttr(cancel <-chan struct{}, h *gofuse.InHeader, dest []byte) (uint32, gofuse.Status) {
+	if s.noXattrs {
+		return 0, gofuse.ENOSYS
+	}
 	ino, st := s.inode(h.NodeId)
 	if !st.Ok() {
 		return 0, st
@@ -53,6 +59,9 @@ func copyOut(dest, v []byte) (uint32, gofuse.Status) {
 }
 
 func (s *fileSystem) SetXAttr(cancel <-chan struct{}, in *gofuse.SetXAttrIn, name string, value []byte) gofuse.Status {
+	if s.noXattrs {
+		return gofuse.ENOSYS
+	}
 	ino, st := s.inode(in.NodeId)
 	if !st.Ok() {
 		return st
@@ -69,6 +78,9 @@ func (s *fileSystem) SetXAttr(cancel <-chan struct{}, in *gofuse.SetXAttrIn, nam
 }
 
 func (s *fileSystem) RemoveXAttr(cancel <-chan struct{}, h *gofuse.InHeader, name string) gofuse.Status {
+	if s.noXattrs {
+		return gofuse.ENOSYS
+	}
 	ino, st := s.inode(h.NodeId)
 	if !st.Ok() {
 		return st

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/netvfs/netvfs/fs/memfs"
 )
 
 // errnoOf returns the errno of err (0 for nil).
@@ -78,5 +80,36 @@ func TestXattrMatchesLocal(t *testing.T) {
 		if local[i] != mounted[i] {
 			t.Errorf("step %d: mount %+v, local directory %+v", i, mounted[i], local[i])
 		}
+	}
+}
+
+// TestXattrsUnsupported: on a driver without extended attributes every
+// xattr call fails with EOPNOTSUPP, the first (answered ENOSYS, which the
+// kernel turns into EOPNOTSUPP and remembers) and the ones after.
+func TestXattrsUnsupported(t *testing.T) {
+	mem := memfs.New(memfs.Options{NoXattr: true})
+	m := mountDriver(t, mem.Driver(), nil, Options{})
+	m.mem = mem
+	p := m.path("f")
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	for range 2 {
+		if _, err := unix.Getxattr(p, "user.a", buf); errnoOf(err) != unix.EOPNOTSUPP {
+			t.Fatalf("getxattr: %v, want EOPNOTSUPP", err)
+		}
+		if _, err := unix.Listxattr(p, buf); errnoOf(err) != unix.EOPNOTSUPP {
+			t.Fatalf("listxattr: %v, want EOPNOTSUPP", err)
+		}
+		if err := unix.Setxattr(p, "user.a", []byte("v"), 0); errnoOf(err) != unix.EOPNOTSUPP {
+			t.Fatalf("setxattr: %v, want EOPNOTSUPP", err)
+		}
+		if err := unix.Removexattr(p, "user.a"); errnoOf(err) != unix.EOPNOTSUPP {
+			t.Fatalf("removexattr: %v, want EOPNOTSUPP", err)
+		}
+	}
+	if s := m.fsys.CheckInvariants(); s != nil {
+		t.Fatal(s)
 	}
 }

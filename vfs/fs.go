@@ -163,6 +163,9 @@ func (f *FS) Driver() Driver { return f.drv }
 // Root returns the root directory's inode.
 func (f *FS) Root() *Inode { return f.root.inode.Load() }
 
+// HasXattrs reports whether the driver has extended attributes at all.
+func (f *FS) HasXattrs() bool { return f.xattr != nil }
+
 // Options returns the mount's options (defaults filled in).
 func (f *FS) Options() Options { return f.opts }
 
