@@ -10,7 +10,10 @@
 // --vfs-cache-mode off and writes), runs the workloads on each in
 // alternation, checks their results, and writes a markdown report and a
 // PNG chart (docs/benchmarks.md and docs/benchmarks.png by default; with
-// -quick, only to standard output unless -out is given).
+// -quick, only to standard output unless -out is given). The report puts
+// each workload's round trips next to its floor, the fewest the protocol
+// allows a sync client (floor.go). scripts/test runs -quick, so the suite
+// never rots.
 //
 // It needs root (or FUSE rights), sshd, sshfs, rclone, fuse3, tar and git:
 // apt-get install openssh-server sshfs rclone fuse3 git.
@@ -161,6 +164,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	shape, err := shapeOf(t, gitTemplate)
+	if err != nil {
+		return fmt.Errorf("measuring the tree: %w", err)
+	}
 	cfg := &runConfig{env: e, tree: t, seqBytes: int64(o.seqMiB) << 20, creates: o.creates, gitTemplate: gitTemplate, stepTimeout: o.stepTimeout, log: logf}
 	var samples []Sample
 	for rep := 1; rep <= o.reps && ctx.Err() == nil; rep++ {
@@ -178,7 +185,7 @@ func run() error {
 
 	r := &Report{
 		Clients: make([]ClientInfo, len(clients)), Workloads: workloadInfos(o.creates), Samples: samples,
-		Units: workloadUnits(t, cfg.seqBytes, o.creates), Subject: "netvfs", Baseline: "sshfs",
+		Units: workloadUnits(t, cfg.seqBytes, o.creates), Floors: floors(shape, o.creates), Subject: "netvfs", Baseline: "sshfs",
 		Meta: Meta{
 			Date: started, Latency: o.latency, SFTPDirect: direct, SFTPProxied: proxied, Delay: delay, Rate: o.rateText, Reps: o.reps, Tree: treeTitle(o.tree),
 			Files: t.Files, Dirs: t.Dirs, Bytes: t.Bytes, SeqBytes: cfg.seqBytes,

@@ -1,8 +1,9 @@
 package main
 
 // This file renders a run as markdown: the median times, the requests and
-// round trips per file, the targets of issue 5 met or missed, the setup,
-// and every raw sample. Pure functions over a Report value.
+// round trips per file next to the floor (floor.go), the targets of issue
+// 5 met or missed and whether the floor puts them out of reach, the
+// setup, and every raw sample. Pure functions over a Report value.
 
 import (
 	"fmt"
@@ -63,6 +64,9 @@ type Report struct {
 	Samples   []Sample
 	// Units holds each workload's denominator (files, entries, MiB).
 	Units map[string]float64
+	// Floors holds each workload's floor (floor.go); a workload missing
+	// from it shows none.
+	Floors map[string]Floor
 	// Subject and Baseline name the clients the targets compare.
 	Subject, Baseline string
 }
@@ -78,6 +82,8 @@ type Verdict struct {
 	Known    bool   // both had a time
 	Met      bool   // Known and Speedup >= Want
 	Why      string // when not Known
+	// Note says what the floor allows (reachFloor), "" if unknown.
+	Note string
 }
 
 // Targets checks the issue's targets: Subject at least 2× faster than
@@ -101,9 +107,65 @@ func (r *Report) Targets() []Verdict {
 			v.Why = "not measured"
 		}
 		v.Met = v.Known && v.Speedup >= v.Want
+		v.Note = r.floorNote(w, v.Want, base)
 		out = append(out, v)
 	}
 	return out
+}
+
+// roundTrip is what one round trip costs in this run: the idle SFTP
+// request through the proxy as measured, or else the added latency.
+func (r *Report) roundTrip() time.Duration {
+	if r.Meta.SFTPProxied > 0 {
+		return r.Meta.SFTPProxied
+	}
+	return r.Meta.Latency
+}
+
+// floorNote says how much faster than the baseline's median the floor
+// lets a sync client be on workload w (its round trips at the measured
+// round trip, local work taken as free), and whether that is out of reach
+// for want: for every sync client if the changes alone forbid it,
+// otherwise for a client that does not read ahead of the kernel. It is ""
+// when the floor or the baseline's time is unknown.
+func (r *Report) floorNote(w WorkloadInfo, want float64, base Cell) string {
+	f, ok := r.Floors[w.Name]
+	unit := r.Units[w.Name]
+	if !ok || unit <= 0 || base.OK == 0 || base.Failed != "" {
+		return ""
+	}
+	perUnit := f.RoundTrips / unit
+	if !w.Metadata {
+		return fmt.Sprintf("bound by bandwidth, not round trips (floor %s per %s)", formatCount(perUnit), w.Unit)
+	}
+	if f.RoundTrips == 0 {
+		if base.Counted && base.RoundTrips == 0 {
+			return fmt.Sprintf("no round trip needed, and %s makes none: only local work differs", r.Baseline)
+		}
+		return "the floor is 0 round trips"
+	}
+	rtt := r.roundTrip()
+	if rtt <= 0 {
+		return ""
+	}
+	bound := func(roundTrips float64) (time.Duration, float64) {
+		least := time.Duration(roundTrips * float64(rtt))
+		return least, float64(base.Median) / float64(least)
+	}
+	least, most := bound(f.RoundTrips)
+	note := fmt.Sprintf("floor %s round trips per %s: at %v each ≥ %s, at most %.2f× faster than %s",
+		formatCount(perUnit), w.Unit, rtt.Round(10*time.Microsecond), FormatDuration(least), most, r.Baseline)
+	pays := ""
+	if base.Counted {
+		pays = fmt.Sprintf(", which pays %s per %s", formatCount(base.RoundTrips), w.Unit)
+	}
+	switch _, changesMost := bound(f.Changes); {
+	case f.Changes > 0 && changesMost < want:
+		return fmt.Sprintf("**out of reach in sync mode**: %s%s; its changes alone allow at most %.2f×", note, pays, changesMost)
+	case most < want:
+		return fmt.Sprintf("**out of reach without reading ahead**: %s%s", note, pays)
+	}
+	return note
 }
 
 // FormatDuration prints a duration with three significant digits in
@@ -225,14 +287,20 @@ func (r *Report) Markdown(chart string) string {
 
 	// Counts.
 	p("## Requests and round trips per unit\n\n")
-	p("Each cell is *requests / round trips* per unit of the workload, counted at the proxy: requests are client-to-server SSH packets (≈ SFTP requests), round trips are client turnarounds (the client sent after the server had answered). See [How it is measured](#how-it-is-measured). n/a: the SSH framing was not readable.\n\n")
+	p("Each cell is *requests / round trips* per unit of the workload, counted at the proxy: requests are client-to-server SSH packets (≈ SFTP requests), round trips are client turnarounds (the client sent after the server had answered). *floor*: the fewest round trips per unit a sync client must wait for, one after another (see [Floors](#floors)). n/a: the SSH framing was not readable.\n\n")
 	p("| workload | unit |")
 	for _, c := range r.Clients {
 		p(" %s |", c.Name)
+		if c.Name == r.Subject {
+			p(" floor |")
+		}
 	}
 	p("\n|---|---|")
-	for range r.Clients {
+	for _, c := range r.Clients {
 		p("---:|")
+		if c.Name == r.Subject {
+			p("---:|")
+		}
 	}
 	p("\n")
 	for _, w := range r.Workloads {
@@ -247,6 +315,9 @@ func (r *Report) Markdown(chart string) string {
 			default:
 				p(" %s / %s |", formatCount(cell.Requests), formatCount(cell.RoundTrips))
 			}
+			if c.Name == r.Subject {
+				p(" %s |", r.floorText(w))
+			}
 		}
 		p("\n")
 	}
@@ -255,7 +326,7 @@ func (r *Report) Markdown(chart string) string {
 	// Targets.
 	p("## Targets (issue 5)\n\n")
 	p("%s in its default (sync) mode against %s with default options, at %v added round trip:\n\n", r.Subject, r.Baseline, m.Latency)
-	p("| workload | target | %s vs %s | met? |\n|---|---|---:|---|\n", r.Subject, r.Baseline)
+	p("| workload | target | %s vs %s | met? | what the floor allows |\n|---|---|---:|---|---|\n", r.Subject, r.Baseline)
 	met, total := 0, 0
 	for _, v := range r.Targets() {
 		want := "≥ 2× faster"
@@ -271,7 +342,7 @@ func (r *Report) Markdown(chart string) string {
 		if v.Met {
 			met++
 		}
-		p("| %s | %s | %s | %s |\n", cellText(r.title(v.Workload)), want, got, verdict)
+		p("| %s | %s | %s | %s | %s |\n", cellText(r.title(v.Workload)), want, got, verdict, cellText(v.Note))
 	}
 	failures := 0
 	for _, s := range r.Samples {
@@ -299,6 +370,8 @@ func (r *Report) Markdown(chart string) string {
 	}
 	p("\n")
 	p("%s", methodology)
+	r.writeFloors(p)
+	p("%s", delayMethod)
 
 	// Raw samples.
 	p("## Raw samples\n\n<details><summary>every run (seconds; client-to-server packets; turnarounds)</summary>\n\n")
@@ -325,6 +398,30 @@ func (r *Report) Markdown(chart string) string {
 		p("[^%d]: %s\n", i+1, oneLine(msg))
 	}
 	return b.String()
+}
+
+// floorText is a workload's floor per unit for a table cell.
+func (r *Report) floorText(w WorkloadInfo) string {
+	f, ok := r.Floors[w.Name]
+	if !ok || r.Units[w.Name] <= 0 {
+		return "–"
+	}
+	return formatCount(f.RoundTrips / r.Units[w.Name])
+}
+
+// writeFloors explains the floors, with this run's numbers.
+func (r *Report) writeFloors(p func(format string, args ...any)) {
+	if len(r.Floors) == 0 {
+		return
+	}
+	p("%s", floorMethod)
+	p("| workload | floor per unit | why |\n|---|---:|---|\n")
+	for _, w := range r.Workloads {
+		if f, ok := r.Floors[w.Name]; ok {
+			p("| %s | %s per %s | %s |\n", cellText(w.Title), r.floorText(w), w.Unit, cellText(f.Why))
+		}
+	}
+	p("\n")
 }
 
 func (r *Report) title(workload string) string {
@@ -432,17 +529,46 @@ client-to-server data that follows server-to-client data, i.e. how many times
 the client had to wait for the server. For one process doing one thing at a
 time this is the number of round trips it paid for; for pipelined or parallel
 work it is lower than the request count. Both are divided by the workload's
-unit (files in the tree, tree entries, created files, or MiB).
+unit (files in the tree, tree entries, created files, or MiB). For streaming
+(sequential write and read) a turnaround need not be a wait: a client that
+sends its next WRITE as an earlier one is acknowledged counts one without
+slowing down.
 
-**Floors.** SFTP v3 has no compound requests, but it lets a client pipeline,
-and READDIR returns names *with* attributes: a cold ` + "`find | stat`" + ` needs about one
-round trip per directory (well under one per file) and a cached one none.
-Through FUSE the kernel holds the directory lock across LOOKUP and CREATE, so
-creating a new name costs a LOOKUP round trip unless the client knows the
-directory's contents, plus one for the OPEN; a sync client's close and utimes
-can be pipelined behind it. Removing a file needs one (REMOVE).
+`
 
-**The delay.** The proxy delays each chunk it reads by the configured one-way
+// floorMethod explains the floors; writeFloors follows it with the table.
+const floorMethod = `### Floors
+
+The *floor* is the fewest round trips per unit that any sync client must wait
+for, one after another, to run the workload: SFTP v3 over one connection (no
+compound requests, but requests may be pipelined; READDIR returns names with
+their attributes), driven by the requests the kernel's FUSE layer sends for it
+(the programs' system calls, run one at a time unless the workload has
+workers). The model client answers a request from what it already knows (what
+it made, listed or looked up earlier in the run: its caches last as long as
+needed) and otherwise with the SFTP requests that answer it, and does not wait
+for what needs no answer first (WRITE data, CLOSE, the READDIR that returns
+EOF). Being sync, it returns from a call that changes the server only once the
+server has confirmed the change. It does not read ahead what the kernel did not
+ask for (listing a whole directory to answer one LOOKUP, listing
+subdirectories before they are opened, reading files): prefetching could go
+below the floor on some trees and cost more on others. Small fixed costs (git's
+reads of .git) are left out, so the floor is a lower bound. When workers
+overlap, the floor is their longest chain, and the turnarounds counted at the
+proxy reach it only if their requests travel together.
+
+Wall time cannot be below the floor times the cost of one round trip (the
+measured SFTP request through the proxy, above). The Targets table compares
+that with sshfs's time. Where the round trips that change the server (each
+confirmed before its call returns) already leave less than 2×, the target is
+*out of reach in sync mode*: no client that keeps sync semantics can meet it.
+Where only the whole floor does, it is *out of reach without reading ahead*:
+only a client that reads directories before the kernel asks could meet it.
+
+`
+
+// delayMethod ends the methodology.
+const delayMethod = `**The delay.** The proxy delays each chunk it reads by the configured one-way
 delay in each direction, from a timestamped queue (many chunks in flight;
 throughput is not limited by the delay). It never delivers early; waking up on
 time costs a little more, shown above as the SFTP round trip through the proxy

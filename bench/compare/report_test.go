@@ -1,7 +1,9 @@
 package main
 
 // Tests of the markdown report and the chart: failures show as FAILED
-// with their reason, table cells are escaped, and the chart is a PNG.
+// with their reason, table cells are escaped, the floor sits next to the
+// subject's counts and says where a target is out of reach, and the chart
+// is a PNG.
 
 import (
 	"image/png"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netvfs/netvfs/bench/netem"
 )
 
 func testReport() *Report {
@@ -26,6 +30,10 @@ func testReport() *Report {
 			{Name: "seq", Title: "sequential read", Unit: "MiB"},
 		},
 		Units: map[string]float64{"stat": 4, "seq": 32},
+		Floors: map[string]Floor{
+			"stat": {RoundTrips: 2, Why: "one READDIR per directory"},
+			"seq":  {RoundTrips: 4, Why: "OPEN then pipelined READs"},
+		},
 		Samples: []Sample{
 			sample("netvfs", "stat", 1, 0.5, 8, 4), sample("sshfs", "stat", 1, 1.5, 12, 8), fail,
 			sample("netvfs", "seq", 1, 1, 64, 2), sample("sshfs", "seq", 1, 2, 64, 32), sample("rclone", "seq", 1, 4, 64, 32),
@@ -40,15 +48,56 @@ func TestMarkdownShowsTimesFailuresAndTargets(t *testing.T) {
 		"![time relative to sshfs, per workload](benchmarks.png)",
 		`| find \| xargs stat | 0.500 s | 1.50 s | **FAILED**[^1] | 3.00× |`,
 		"| sequential read | 1.00 s (32 MiB/s) | 2.00 s (16 MiB/s) | 4.00 s (8 MiB/s) | 2.00× |",
-		`| find \| xargs stat | file | 2.00 / 1.00 | 3.00 / 2.00 | – |`,
-		`| find \| xargs stat | ≥ 2× faster | 3.00× | yes |`,
-		"| sequential read | no slower | 2.00× | yes |",
+		`| find \| xargs stat | file | 2.00 / 1.00 | 0.50 | 3.00 / 2.00 | – |`,
+		"| sequential read | MiB | 2.00 / 0.06 | 0.12 | 2.00 / 1.00 | 2.00 / 1.00 |",
+		`| find \| xargs stat | ≥ 2× faster | 3.00× | yes | floor 0.50 round trips per file: at 1ms each ≥ 0.0020 s, at most 750.00× faster than sshfs |`,
+		"| sequential read | no slower | 2.00× | yes | bound by bandwidth, not round trips (floor 0.12 per MiB) |",
+		"| find \\| xargs stat | 0.50 per file | one READDIR per directory |",
 		"2 of 2 targets met. Correctness failures for netvfs: 0.",
 		"[^1]: check: stat printed 3 files, want 4",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q\n%s", want, md)
 		}
+	}
+}
+
+func TestTargetsSayWhereTheFloorPutsTwiceOutOfReach(t *testing.T) {
+	r := testReport()
+	r.Meta.SFTPProxied = 1500 * time.Microsecond
+	// 600 round trips at 1.5 ms take 0.9 s; sshfs takes 1.5 s: at most
+	// 1.67×. Changes alone (500, 0.75 s) allow 2×: only reads forbid it.
+	r.Floors["stat"] = Floor{RoundTrips: 600, Changes: 500, Why: "one REMOVE per entry"}
+	want := "**out of reach without reading ahead**: floor 150 round trips per file: at 1.5ms each ≥ 0.900 s, at most 1.67× faster than sshfs, which pays 2.00 per file"
+	if got := r.Targets()[0].Note; got != want {
+		t.Errorf("note %q\nwant %q", got, want)
+	}
+	// With 550 changes (0.825 s, at most 1.82×) no sync client can do it.
+	r.Floors["stat"] = Floor{RoundTrips: 600, Changes: 550, Why: "one REMOVE per entry"}
+	want = "**out of reach in sync mode**: floor 150 round trips per file: at 1.5ms each ≥ 0.900 s, at most 1.67× faster than sshfs, which pays 2.00 per file; its changes alone allow at most 1.82×"
+	if got := r.Targets()[0].Note; got != want {
+		t.Errorf("note %q\nwant %q", got, want)
+	}
+	if !strings.Contains(r.Markdown(""), want) {
+		t.Error("the markdown lacks the note")
+	}
+	// Reachable: no mark.
+	r.Floors["stat"] = Floor{RoundTrips: 100, Changes: 100, Why: "one REMOVE per entry"}
+	if got := r.Targets()[0].Note; strings.Contains(got, "out of reach") {
+		t.Errorf("a floor allowing 10× is marked out of reach: %q", got)
+	}
+
+	// No round trip needed and none made: only local work differs.
+	r.Floors["stat"] = Floor{Why: "cached"}
+	r.Samples[1].Net = netem.Stats{}
+	if got := r.Targets()[0].Note; got != "no round trip needed, and sshfs makes none: only local work differs" {
+		t.Errorf("note with a zero floor: %q", got)
+	}
+
+	// Without a floor or a baseline time, no note.
+	delete(r.Floors, "stat")
+	if got := r.Targets()[0].Note; got != "" {
+		t.Errorf("note without a floor: %q", got)
 	}
 }
 
