@@ -90,9 +90,14 @@ func decodeDev(dev uint32) uint64 {
 	return unix.Mkdev(major, minor)
 }
 
-// entryOut fills an entry reply for ino (whose node id the caller took with
-// nodes.ref) with attributes a.
-func (s *fileSystem) entryOut(out *gofuse.EntryOut, ino *vfs.Inode, id uint64, a *vfs.Attr) {
+// entryOut takes a node reference for ino (nodes.ref) and fills an entry
+// reply for it with attributes a. It reports false, filling nothing, for an
+// Inode the core has forgotten since it handed it out.
+func (s *fileSystem) entryOut(out *gofuse.EntryOut, ino *vfs.Inode, a *vfs.Attr) bool {
+	id, ok := s.nodes.ref(ino)
+	if !ok {
+		return false
+	}
 	out.NodeId = id
 	out.Generation = generation
 	entry, attr := s.ttl.entry, s.ttl.attr
@@ -103,6 +108,7 @@ func (s *fileSystem) entryOut(out *gofuse.EntryOut, ino *vfs.Inode, id uint64, a
 	out.SetEntryTimeout(entry)
 	out.SetAttrTimeout(attr)
 	fillAttr(&out.Attr, a)
+	return true
 }
 
 // attrOut fills an attribute reply for ino.

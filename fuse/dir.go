@@ -2,9 +2,10 @@ package fuse
 
 // Directory listings: OPENDIR, READDIR, READDIRPLUS, RELEASEDIR, FSYNCDIR.
 //
-// The listing is read from the core once per pass (File.ReadDirPlus at
-// offset 0) and kept in the handle; the kernel's offsets index that
-// snapshot, entry i being followed by offset i+1. READDIRPLUS gives the
+// The listing is read from the core once per pass (at offset 0; the core
+// answers from its cached listing while it has one, rule C1) and kept in
+// the handle; the kernel's offsets index that snapshot, entry i being
+// followed by offset i+1. READDIRPLUS gives the
 // kernel an entry (node id and attributes, one lookup reference) only for
 // names the core has a valid cached Inode for, which includes those the
 // listing itself primed; for the others it sends no node id and the kernel
@@ -86,7 +87,7 @@ func (s *fileSystem) readDir(cancel <-chan struct{}, in *gofuse.ReadIn, out *gof
 	if in.Offset == 0 || !h.listed {
 		ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
 		defer end()
-		entries, err := s.listing(ctx, h.file)
+		entries, err := s.listing(ctx, h.file, plus)
 		if err != nil {
 			return s.status(ctx, "readdir", &in.InHeader, err)
 		}
@@ -106,23 +107,26 @@ func (s *fileSystem) readDir(cancel <-chan struct{}, in *gofuse.ReadIn, out *gof
 			break
 		}
 		if e.node != nil && i >= 2 { // entries 0 and 1 are "." and ".."
-			s.entryOut(eo, e.node, s.nodes.ref(e.node), &e.attr)
+			s.entryOut(eo, e.node, &e.attr) // pinned by the snapshot: alive
 		}
 	}
 	return gofuse.OK
 }
 
-// listing reads the directory of fl: ".", ".." and its entries.
-func (s *fileSystem) listing(ctx context.Context, fl *vfs.File) ([]listEntry, error) {
-	ents, err := fl.ReadDirPlus(ctx)
+// listing reads the directory of fl: ".", ".." and its entries. plus asks
+// for every entry's attributes (READDIRPLUS); without it the core's cached
+// listing answers even where they expired.
+func (s *fileSystem) listing(ctx context.Context, fl *vfs.File, plus bool) ([]listEntry, error) {
+	read := fl.ReadDirNames
+	if plus {
+		read = fl.ReadDirPlus
+	}
+	ents, err := read(ctx)
 	if err != nil {
 		return nil, err
 	}
 	dir := fl.Inode()
-	parent := dir
-	if p, _, err := s.fsys.Lookup(ctx, dir, ".."); err == nil {
-		parent = p
-	}
+	parent := s.fsys.ParentOf(dir) // its inode number only: no driver call
 	out := make([]listEntry, 0, len(ents)+2)
 	out = append(out,
 		listEntry{name: ".", typ: vfs.S_IFDIR, ino: dir.Attr().Ino},

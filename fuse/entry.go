@@ -7,6 +7,7 @@ package fuse
 // an entry takes a node reference (nodes.ref). No locks of their own.
 
 import (
+	"context"
 	"errors"
 	"syscall"
 
@@ -25,8 +26,7 @@ func (s *fileSystem) Lookup(cancel <-chan struct{}, h *gofuse.InHeader, name str
 	}
 	ctx, end := requestCtx(cancel, h, interruptible)
 	defer end()
-	ino, a, err := s.fsys.Lookup(ctx, dir, name)
-	if err != nil {
+	if err := s.lookupEntry(ctx, dir, name, out); err != nil {
 		if errors.Is(err, syscall.ENOENT) && s.ttl.negative > 0 {
 			*out = gofuse.EntryOut{}
 			out.SetEntryTimeout(s.ttl.negative)
@@ -34,8 +34,27 @@ func (s *fileSystem) Lookup(cancel <-chan struct{}, h *gofuse.InHeader, name str
 		}
 		return s.status(ctx, "lookup", h, err)
 	}
-	s.entryOut(out, ino, s.nodes.ref(ino), &a)
 	return gofuse.OK
+}
+
+// maxRelookups bounds how often one request looks a name up again because
+// the Inode the core answered with was forgotten before it could be pinned.
+const maxRelookups = 8
+
+// lookupEntry fills out with the entry that name in dir is now. The core
+// hands out Inodes unpinned: one may lose its last reference and be
+// forgotten before entryOut pins it, and is then looked up again.
+func (s *fileSystem) lookupEntry(ctx context.Context, dir *vfs.Inode, name string, out *gofuse.EntryOut) error {
+	for range maxRelookups {
+		ino, a, err := s.fsys.Lookup(ctx, dir, name)
+		if err != nil {
+			return err
+		}
+		if s.entryOut(out, ino, &a) {
+			return nil
+		}
+	}
+	return syscall.ESTALE
 }
 
 // Forget gives back nlookup references of a node id.
@@ -43,19 +62,21 @@ func (s *fileSystem) Forget(nodeid, nlookup uint64) {
 	s.nodes.forget(nodeid, nlookup)
 }
 
-// created answers a request that made a new name for ino: the entry reply
-// with the Inode's attributes (fresh in the cache after the create).
-func (s *fileSystem) created(op string, h *gofuse.InHeader, ino *vfs.Inode, err error, out *gofuse.EntryOut) gofuse.Status {
+// created answers a request that made name in dir for ino: the entry reply
+// with the Inode's attributes (fresh in the cache after the create). If the
+// core forgot ino already (the name went, or the cache let it go), or its
+// attributes cannot be had, the reply is the entry the name is now.
+func (s *fileSystem) created(op string, h *gofuse.InHeader, dir *vfs.Inode, name string, ino *vfs.Inode, err error, out *gofuse.EntryOut) gofuse.Status {
 	ctx, end := requestCtx(nil, h, mutating)
 	defer end()
 	if err != nil {
 		return s.status(ctx, op, h, err)
 	}
-	a, err := s.fsys.GetattrInode(ctx, ino)
-	if err != nil {
-		return s.status(ctx, op, h, err)
+	if a, err := s.fsys.GetattrInode(ctx, ino); err != nil || !s.entryOut(out, ino, &a) {
+		if err := s.lookupEntry(ctx, dir, name, out); err != nil {
+			return s.status(ctx, op, h, err)
+		}
 	}
-	s.entryOut(out, ino, s.nodes.ref(ino), &a)
 	return gofuse.OK
 }
 
@@ -70,7 +91,7 @@ func (s *fileSystem) Mkdir(cancel <-chan struct{}, in *gofuse.MkdirIn, name stri
 	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
 	defer end()
 	ino, err := s.fsys.MkdirAt(ctx, dir, name, in.Mode&^in.Umask&0o7777)
-	return s.created("mkdir", &in.InHeader, ino, err, out)
+	return s.created("mkdir", &in.InHeader, dir, name, ino, err, out)
 }
 
 func (s *fileSystem) Mknod(cancel <-chan struct{}, in *gofuse.MknodIn, name string, out *gofuse.EntryOut) gofuse.Status {
@@ -85,7 +106,7 @@ func (s *fileSystem) Mknod(cancel <-chan struct{}, in *gofuse.MknodIn, name stri
 	defer end()
 	mode := in.Mode&vfs.S_IFMT | in.Mode&^in.Umask&0o7777
 	ino, err := s.fsys.MknodAt(ctx, dir, name, mode, decodeDev(in.Rdev))
-	return s.created("mknod", &in.InHeader, ino, err, out)
+	return s.created("mknod", &in.InHeader, dir, name, ino, err, out)
 }
 
 func (s *fileSystem) Symlink(cancel <-chan struct{}, h *gofuse.InHeader, target, name string, out *gofuse.EntryOut) gofuse.Status {
@@ -99,7 +120,7 @@ func (s *fileSystem) Symlink(cancel <-chan struct{}, h *gofuse.InHeader, target,
 	ctx, end := requestCtx(cancel, h, mutating)
 	defer end()
 	ino, err := s.fsys.SymlinkAt(ctx, target, dir, name)
-	return s.created("symlink", h, ino, err, out)
+	return s.created("symlink", h, dir, name, ino, err, out)
 }
 
 // Link makes name in the request's directory a hard link to in.Oldnodeid;
@@ -119,7 +140,7 @@ func (s *fileSystem) Link(cancel <-chan struct{}, in *gofuse.LinkIn, name string
 	ctx, end := requestCtx(cancel, &in.InHeader, mutating)
 	defer end()
 	ino, err := s.fsys.LinkAt(ctx, src, dir, name)
-	return s.created("link", &in.InHeader, ino, err, out)
+	return s.created("link", &in.InHeader, dir, name, ino, err, out)
 }
 
 func (s *fileSystem) Unlink(cancel <-chan struct{}, h *gofuse.InHeader, name string) gofuse.Status {

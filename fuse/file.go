@@ -58,7 +58,10 @@ func (s *fileSystem) Create(cancel <-chan struct{}, in *gofuse.CreateIn, name st
 		fl.CloseContext(ctx, false)
 		return s.status(ctx, "create", &in.InHeader, err)
 	}
-	s.entryOut(&out.EntryOut, ino, s.nodes.ref(ino), &a)
+	if !s.entryOut(&out.EntryOut, ino, &a) { // held open, so alive unless opened dead
+		fl.CloseContext(ctx, false)
+		return s.status(ctx, "create", &in.InHeader, syscall.ESTALE)
+	}
 	out.OpenOut = gofuse.OpenOut{Fh: s.handles.add(&handle{file: fl}), OpenFlags: s.openReplyFlags()}
 	return gofuse.OK
 }

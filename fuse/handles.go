@@ -100,7 +100,10 @@ func (h *handle) setSnapshot(fsys *vfs.FS, entries []listEntry) (unpin []*vfs.In
 	h.pinned = nil
 	for i := range entries {
 		if n := entries[i].node; n != nil {
-			fsys.Pin(n)
+			if !fsys.Pin(n) {
+				entries[i].node = nil // forgotten since listed: no node id for it
+				continue
+			}
 			h.pinned = append(h.pinned, n)
 		}
 	}

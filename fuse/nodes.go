@@ -11,8 +11,9 @@ package fuse
 //
 // Locks: nodeTable.mu guards byInode, next, every node.lookups and all
 // writes to byID. byID is read without the lock: resolving the node id of a
-// request (the hot path) writes no shared memory. Pin and Unpin are called
-// after mu is released (Unpin may call the driver's Forget).
+// request (the hot path) writes no shared memory. Unpin is called after mu
+// is released (it may call the driver's Forget); Pin, which never calls the
+// driver, under mu, so that an Inode the core has forgotten never gets an id.
 //
 // The arithmetic survives the kernel's FORGET/LOOKUP race: when the kernel
 // evicts an inode while a LOOKUP of the same object is being answered, it
@@ -66,27 +67,29 @@ func (t *nodeTable) inode(id uint64) *vfs.Inode {
 }
 
 // ref records that a reply hands ino to the kernel once more and returns its
-// node id. The root is not counted: the core never forgets it.
-func (t *nodeTable) ref(ino *vfs.Inode) uint64 {
+// node id. The root is not counted: the core never forgets it. ok is false,
+// and nothing recorded, for an Inode the core has forgotten since it handed
+// it out (vfs.FS.Pin): the caller looks the name up again.
+func (t *nodeTable) ref(ino *vfs.Inode) (id uint64, ok bool) {
 	if ino == t.root {
-		return rootID
+		return rootID, true
 	}
 	t.mu.Lock()
-	n := t.byInode[ino]
-	if n != nil {
-		n.lookups++
-		t.mu.Unlock()
-		return n.id
+	defer t.mu.Unlock()
+	if n := t.byInode[ino]; n != nil {
+		n.lookups++ // pinned by n: alive
+		return n.id, true
 	}
-	n = &node{id: t.next, ino: ino, lookups: 1}
+	// A forget that retired an earlier id of ino may still be about to
+	// unpin it: pins are counted, so its Unpin takes its own pin only.
+	if !t.fsys.Pin(ino) {
+		return 0, false
+	}
+	n := &node{id: t.next, ino: ino, lookups: 1}
 	t.next++
 	t.byInode[ino] = n
 	t.byID.Store(n.id, n)
-	t.mu.Unlock()
-	// A forget that retired an earlier id of ino may still be about to
-	// unpin it: pins are counted, so its Unpin takes its own pin only.
-	t.fsys.Pin(ino)
-	return n.id
+	return n.id, true
 }
 
 // forget takes nlookup references of node id off (FORGET). The last one

@@ -552,7 +552,7 @@ func (f *FS) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 	defer fl.Close()
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
-	ents, err := f.readDir(ctx, fl.ino)
+	ents, err := f.listDir(ctx, fl.ino, false) // Info() gets what is not cached
 	if err != nil {
 		return nil, pathErr("readdir", name, err)
 	}

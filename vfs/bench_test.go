@@ -218,3 +218,50 @@ func BenchmarkDentryMemory(b *testing.B) {
 	}
 	b.ReportMetric(perDentry, "bytes/dentry")
 }
+
+// BenchmarkListingCached: listing a directory of 100 files again within
+// the TTL (C1); drivercalls/op counts every driver call of one listing.
+func BenchmarkListingCached(b *testing.B) {
+	f, m := mount(b, memfs.Options{}, &vfs.Options{TTL: time.Hour})
+	must(b, m.Remote().Mkdir("d", 0o755))
+	for i := 0; i < 100; i++ {
+		must(b, m.Remote().WriteFile(fmt.Sprintf("d/f%d", i), nil, 0o644))
+	}
+	if _, err := f.ReadDir(bg, "d"); err != nil {
+		b.Fatal(err)
+	}
+	m.ResetCalls()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		if _, err := f.ReadDir(bg, "d"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(m.Calls(""))/float64(b.N), "drivercalls/op")
+}
+
+// BenchmarkCreateInNewDir: a lookup then an exclusive create of a new name
+// in a directory this client just made, as FUSE sends them (LOOKUP,
+// CREATE); drivercalls/op counts lookups and creates (C1: no lookup).
+func BenchmarkCreateInNewDir(b *testing.B) {
+	f, m := mount(b, memfs.Options{}, &vfs.Options{TTL: time.Hour})
+	dir, err := f.MkdirAt(bg, nil, "d", 0o755)
+	must(b, err)
+	m.ResetCalls()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		name := fmt.Sprintf("f%d", n)
+		if _, _, err := f.Lookup(bg, dir, name); err == nil {
+			b.Fatal("a new name exists")
+		}
+		fl, err := f.OpenFileAt(bg, dir, name, syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY, 0o644)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		fl.Close()
+		b.StartTimer()
+	}
+	calls := m.Calls(memfs.OpLookup) + m.Calls(memfs.OpAtomicOpen) + m.Calls(memfs.OpCreate)
+	b.ReportMetric(float64(calls)/float64(b.N), "drivercalls/op")
+}

@@ -87,7 +87,11 @@ type Inode struct {
 	// their names, used only to print paths. Guarded by FS.idMu for
 	// directories.
 	dentry atomic.Pointer[dentry]
-	refs   atomic.Int32 // hashed dentries + users; at zero the inode is forgotten
+	// refs counts hashed dentries and users. The unref that takes it to
+	// zero forgets the inode and marks it dead (refsDead) under FS.idMu,
+	// unless a lookup found it by identity meanwhile; a dead inode is never
+	// referenced again (tryRef), so the driver's Forget runs once.
+	refs atomic.Int32
 	// users counts open Files and frontend pins (FUSE lookup counts): an
 	// inode in use is never evicted (V4) and outlives its names (D2).
 	users atomic.Int32
@@ -113,6 +117,11 @@ type dirState struct {
 	// wait for it (and must not: it may wait for the removal's own claim).
 	parked int32
 	gate   chan struct{}
+	// list is the cached complete listing (dircache.go, rule C1), guarded
+	// by mu. listEpoch moves whenever a listing may no longer be exact: a
+	// listing is valid only while its epoch is the current one.
+	list      *dirList
+	listEpoch atomic.Uint64
 }
 
 // Attr returns the cached attributes (which may be stale; see FS.Getattr).
@@ -124,11 +133,39 @@ func (ino *Inode) Node() Node { return ino.node }
 // IsDir reports whether the inode is a directory.
 func (ino *Inode) IsDir() bool { return ino.dir != nil }
 
+// refsDead is Inode.refs of a forgotten inode: far enough below zero that
+// stray reference pairs on it never bring it back to zero.
+const refsDead = -1 << 30
+
+// tryRef takes a reference on ino unless its last one is gone: it is then
+// forgotten, or about to be (rule V4, D2), and must not come back.
+func (ino *Inode) tryRef() bool {
+	for {
+		n := ino.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if ino.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
 // Pin records a frontend reference to ino (a FUSE lookup count going from 0
 // to 1): a pinned inode's dentries are never evicted (V4) and its identity
 // stays mapped, so a later lookup of the same directory finds this very
-// Inode.
-func (f *FS) Pin(ino *Inode) { ino.users.Add(1); ino.refs.Add(1) }
+// Inode. Inodes the core hands out (Lookup, ReadDirInode, MkdirAt...) are
+// not pinned: one may lose its last name and be forgotten before the
+// frontend pins it. Pin then reports false and takes nothing (the driver's
+// Forget has run once, and runs no more); the frontend looks the name up
+// again for a live Inode.
+func (f *FS) Pin(ino *Inode) bool {
+	if !ino.tryRef() {
+		return false
+	}
+	ino.users.Add(1)
+	return true
+}
 
 // Unpin drops a reference taken with Pin.
 func (f *FS) Unpin(ino *Inode) {

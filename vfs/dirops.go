@@ -46,7 +46,11 @@ func (f *FS) created(dir *Inode, d *dentry, n Node, a Attr, err error) (*Inode, 
 		}
 		return nil, err
 	}
-	f.dirChanged(dir)
+	subdirs := 0
+	if a.IsDir() {
+		subdirs = 1
+	}
+	f.dirChanged(dir, subdirs)
 	return f.installPositive(d, n, a)
 }
 
@@ -61,7 +65,9 @@ func (f *FS) mkdirIn(ctx context.Context, dir *Inode, name string, mode uint32) 
 			return syscall.EEXIST
 		}
 		n, a, err := f.drv.Mkdir(ctx, dir.node, name, mode)
-		ino, err = f.created(dir, d, n, a, err)
+		if ino, err = f.created(dir, d, n, a, err); err == nil {
+			f.listMade(ino) // C1: a new directory is empty
+		}
 		return err
 	})
 	return ino, err
@@ -112,7 +118,7 @@ func (f *FS) linkIn(ctx context.Context, src *Inode, dir *Inode, name string) er
 			_, err = f.created(dir, d, nil, Attr{}, err)
 			return err
 		}
-		f.dirChanged(dir)
+		f.dirChanged(dir, 0)
 		f.setAttr(src, a)
 		f.idMu.Lock()
 		if a.ID != "" && f.ids[a.ID] == nil {
@@ -144,29 +150,40 @@ func (f *FS) unlinkIn(ctx context.Context, dir *Inode, name string, force reval)
 			}
 			return err
 		}
-		f.dirChanged(dir)
+		f.dirChanged(dir, 0)
 		f.expireAttr(ino)
 		f.removed(d, ino)
 		return nil
 	})
 }
 
-// removed records that the claimed d's name is gone (D2): a negative entry,
-// or, while the object is still open, no entry at all.
+// removed records that the claimed d's name is gone (D2): a negative entry.
+// While the object is still open, d, which names it, is unhashed instead
+// and a new negative dentry takes the name in the same step. The name is
+// never left without an entry: a listing or multi-name walk read before
+// the removal primes the names the cache has nothing for, and would bring
+// the removed object back (a create of the name then fails with EEXIST).
 func (f *FS) removed(d *dentry, ino *Inode) {
 	if ino.users.Load() == 0 {
 		f.installNegative(d)
 		return
 	}
 	p := d.parent
+	neg := &dentry{parent: p, name: d.name}
+	neg.deadline.Store(f.entryDeadline(true))
+	neg.setState(stateNegative, f.staleEpoch.Load())
 	p.mu.Lock()
 	f.checkMuRLock()
 	drop := f.unhashLocked(d)
+	f.listNoteLocked(d) // C1
+	f.hash.insert(neg)
+	p.children.Add(1)
 	f.checkMuRUnlock()
 	p.mu.Unlock()
 	if drop != nil {
 		f.unrefInode(drop)
 	}
+	f.lruAdd(neg)
 }
 
 // emptying marks directory ino as being removed (D1): new names in it wait
@@ -222,12 +239,13 @@ func (f *FS) rmdirIn(ctx context.Context, dir *Inode, name string, force reval) 
 		}
 		if err := f.drv.Rmdir(ctx, dir.node, name); err != nil {
 			done(false)
+			f.listNotRemoved(ino.dir, err) // C1
 			if isErrno(err, syscall.ENOENT) {
 				f.installNegative(d)
 			}
 			return err
 		}
-		f.dirChanged(dir)
+		f.dirChanged(dir, -1)
 		f.removed(d, ino)
 		done(true)
 		return nil

@@ -21,10 +21,13 @@
 //  5. dirState.mu    guards the name claims of the directory's children, its
 //     child count, its removal state and in-flight count (D1). Held only
 //     for memory work, never across a driver call (L2). A directory's
-//     mu may be taken while its parent's is held (ancestor first).
+//     mu may be taken while its parent's is held (ancestor first). It
+//     also guards the directory's cached listing (rule C1).
 //  6. hashTable.locks[i] guard bucket chains for writers; readers walk the
 //     chains with atomic loads and no lock (L5).
 //  7. lru.mu         the LRU lists (V4).
+//  8. lists.mu       the LRU of cached directory listings (dircache.go);
+//     taken under a dirState.mu, never with anything taken under it.
 //
 // checkMu (read side) is taken innermost around each change the invariant
 // checker must not see half done; the checker takes it exclusively.
@@ -32,4 +35,13 @@
 // Cached walks take none of these: they load atomic pointers, read FS.seq
 // before and after, and fall back to the locked walk when it moved. The Go
 // garbage collector plays the part of RCU: nothing is freed under a reader.
+//
+// # Complete directories (rule C1)
+//
+// A directory's complete listing, read from the driver or known from this
+// client's own mkdir, is kept exact through this client's changes and
+// answers listings until its deadline; while it is valid, a lookup of a
+// name that has no dentry and is not listed is answered negative without
+// the driver. Anything that casts doubt on the listing drops it. See
+// dircache.go.
 package vfs

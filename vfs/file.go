@@ -309,7 +309,7 @@ func (fl *File) ReadDir(n int) ([]fs.DirEntry, error) {
 	}
 	if !fl.dirRead {
 		ctx, cancel := fl.ctx()
-		ents, err := fl.fsys.readDir(ctx, fl.ino)
+		ents, err := fl.fsys.listDir(ctx, fl.ino, false) // Info() gets what is not cached
 		cancel()
 		if err != nil {
 			return nil, pathErr("readdir", fl.Name(), err)

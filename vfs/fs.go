@@ -87,7 +87,8 @@ type FS struct {
 	dirID atomic.Uint64
 	ino   atomic.Uint64 // made-up inode numbers for drivers without them
 
-	lru lru
+	lru   lru
+	lists dirCache // cached directory listings (dircache.go, rule C1)
 
 	checkMu sync.RWMutex // stop-the-world for the invariant checker
 }
@@ -262,13 +263,18 @@ func (f *FS) setAttr(ino *Inode, a Attr) {
 // check of the next unlink in an rm -rf): so attributes still trusted stay
 // trusted, with the modification and change times moved to now as the
 // server's will have. The next revalidation brings the server's own.
-func (f *FS) dirChanged(dir *Inode) {
+// subdirs is the change in its number of subdirectories, which a driver
+// with link counts (nlink 2 and up for a directory) shows in its nlink.
+func (f *FS) dirChanged(dir *Inode, subdirs int) {
 	if dir.adl.Load() <= f.now() {
 		return
 	}
 	a := *dir.attr.Load()
 	a.MtimeNs = time.Now().UnixNano()
 	a.CtimeNs = a.MtimeNs
+	if a.Nlink >= 2 && int(a.Nlink)+subdirs >= 2 {
+		a.Nlink = uint32(int(a.Nlink) + subdirs)
+	}
 	dir.attr.Store(&a)
 }
 
@@ -281,7 +287,10 @@ func (f *FS) unrefInode(ino *Inode) {
 		return
 	}
 	f.idMu.Lock()
-	if ino.refs.Load() != 0 {
+	// Dead from here, unless a lookup found it by identity and referenced
+	// it meanwhile (under idMu), or another unref to zero after that
+	// revival forgot it already.
+	if !ino.refs.CompareAndSwap(0, refsDead) {
 		f.idMu.Unlock()
 		return
 	}

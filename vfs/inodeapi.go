@@ -7,11 +7,15 @@ package vfs
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"syscall"
 )
 
 // Lookup resolves one name in dir without following a symlink. "." and ".."
-// are resolved by the core (".." at the root stays at the root).
+// are resolved by the core (".." at the root stays at the root). The Inode
+// is not pinned: a frontend that keeps it pins it (Pin), and looks the name
+// up again if Pin reports it forgotten meanwhile.
 func (f *FS) Lookup(ctx context.Context, dir *Inode, name string) (*Inode, Attr, error) {
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
@@ -25,14 +29,9 @@ func (f *FS) Lookup(ctx context.Context, dir *Inode, name string) (*Inode, Attr,
 			ino = f.parentDir(dir)
 			return nil
 		}
-		d, err := f.lookupName(ctx, dir, name, force)
-		if err != nil {
-			return err
-		}
-		if ino = d.inode.Load(); d.st() != statePositive || ino == nil {
-			return syscall.ENOENT
-		}
-		return nil
+		var err error
+		ino, err = f.lookupInode(ctx, dir, name, force)
+		return err
 	})
 	if err != nil {
 		return nil, Attr{}, pathErr("lookup", name, err)
@@ -50,7 +49,7 @@ func (f *FS) GetattrInode(ctx context.Context, ino *Inode) (Attr, error) {
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	a, err := f.getattr(ctx, ino, false)
-	return a, pathErr("getattr", ino.path(), err)
+	return a, inodeErr("getattr", ino, err)
 }
 
 // SetattrInode changes ino's attributes.
@@ -58,7 +57,7 @@ func (f *FS) SetattrInode(ctx context.Context, ino *Inode, s SetAttr) (Attr, err
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	a, err := f.setattr(ctx, ino, s)
-	return a, pathErr("setattr", ino.path(), err)
+	return a, inodeErr("setattr", ino, err)
 }
 
 // OpenInode opens ino (flags as open(2), without O_CREAT).
@@ -70,7 +69,7 @@ func (f *FS) OpenInode(ctx context.Context, ino *Inode, flags int) (*File, error
 		err = syscall.ESTALE
 	}
 	if err != nil {
-		return nil, pathErr("open", ino.path(), err)
+		return nil, inodeErr("open", ino, err)
 	}
 	return fl, nil
 }
@@ -80,16 +79,17 @@ func (f *FS) ReadlinkInode(ctx context.Context, ino *Inode) (string, error) {
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	t, err := f.readlink(ctx, ino)
-	return t, pathErr("readlink", ino.path(), err)
+	return t, inodeErr("readlink", ino, err)
 }
 
 // ReadDirInode lists directory ino with attributes where the driver gave
-// them, priming the cache (readdirplus).
+// them, priming the cache (readdirplus). The entries' Inodes are not
+// pinned, as Lookup's.
 func (f *FS) ReadDirInode(ctx context.Context, ino *Inode) ([]DirEntryPlus, error) {
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	ents, err := f.readDir(ctx, ino)
-	return ents, pathErr("readdir", ino.path(), err)
+	return ents, inodeErr("readdir", ino, err)
 }
 
 // Xattr operations on an inode (ENOTSUP when the driver has none).
@@ -97,47 +97,47 @@ func (f *FS) ReadDirInode(ctx context.Context, ino *Inode) ([]DirEntryPlus, erro
 // GetxattrInode returns extended attribute name of ino.
 func (f *FS) GetxattrInode(ctx context.Context, ino *Inode, name string) ([]byte, error) {
 	if f.xattr == nil {
-		return nil, pathErr("getxattr", ino.path(), syscall.ENOTSUP)
+		return nil, inodeErr("getxattr", ino, syscall.ENOTSUP)
 	}
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	v, err := f.xattr.GetXattr(ctx, ino.node, name)
-	return v, pathErr("getxattr", ino.path(), err)
+	return v, inodeErr("getxattr", ino, err)
 }
 
 // SetxattrInode sets extended attribute name of ino.
 func (f *FS) SetxattrInode(ctx context.Context, ino *Inode, name string, value []byte, flags int) error {
 	if f.xattr == nil {
-		return pathErr("setxattr", ino.path(), syscall.ENOTSUP)
+		return inodeErr("setxattr", ino, syscall.ENOTSUP)
 	}
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	err := f.xattr.SetXattr(ctx, ino.node, name, value, flags)
 	f.expireAttr(ino)
-	return pathErr("setxattr", ino.path(), err)
+	return inodeErr("setxattr", ino, err)
 }
 
 // ListxattrInode lists the extended attribute names of ino.
 func (f *FS) ListxattrInode(ctx context.Context, ino *Inode) ([]string, error) {
 	if f.xattr == nil {
-		return nil, pathErr("listxattr", ino.path(), syscall.ENOTSUP)
+		return nil, inodeErr("listxattr", ino, syscall.ENOTSUP)
 	}
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	v, err := f.xattr.ListXattr(ctx, ino.node)
-	return v, pathErr("listxattr", ino.path(), err)
+	return v, inodeErr("listxattr", ino, err)
 }
 
 // RemovexattrInode removes extended attribute name of ino.
 func (f *FS) RemovexattrInode(ctx context.Context, ino *Inode, name string) error {
 	if f.xattr == nil {
-		return pathErr("removexattr", ino.path(), syscall.ENOTSUP)
+		return inodeErr("removexattr", ino, syscall.ENOTSUP)
 	}
 	ctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	err := f.xattr.RemoveXattr(ctx, ino.node, name)
 	f.expireAttr(ino)
-	return pathErr("removexattr", ino.path(), err)
+	return inodeErr("removexattr", ino, err)
 }
 
 // Getxattr returns extended attribute attr of path name (following symlinks).
@@ -176,6 +176,15 @@ func (f *FS) Removexattr(ctx context.Context, name, attr string) error {
 	return pathErr("removexattr", name, err)
 }
 
+// inodeErr is pathErr for a call on ino. The path costs a walk up the cache
+// and allocations, so it is made only for an error (rule E1).
+func inodeErr(op string, ino *Inode, err error) error {
+	if err == nil {
+		return nil
+	}
+	return pathErr(op, ino.path(), err)
+}
+
 // path returns the inode's path from the root as the cache knows it (for
 // messages; "?" where a name is unknown).
 func (ino *Inode) path() string {
@@ -192,14 +201,8 @@ func (ino *Inode) path() string {
 		parts = append(parts, d.name)
 		p = d.parent.inode
 	}
-	s := ""
-	for i := len(parts) - 1; i >= 0; i-- {
-		s += "/" + parts[i]
-	}
-	if s == "" {
-		return "/"
-	}
-	return s
+	slices.Reverse(parts)
+	return "/" + strings.Join(parts, "/")
 }
 
 // Path returns the inode's path from the root as the cache knows it.

@@ -153,6 +153,10 @@ func (f *FS) releaseLookup(d *dentry, err error) { f.releaseShared(d, err, true)
 
 func (f *FS) releaseShared(d *dentry, err error, share bool) {
 	dir := d.parent
+	if c := d.owner.Load(); c != nil && c.mut && changeUnsure(d, err) {
+		listDoubt(dir)      // C1: the change's outcome is unknown,
+		d.deadline.Store(0) // and so is the name's
+	}
 	dir.mu.Lock()
 	f.checkMuRLock()
 	c := d.owner.Swap(nil)
@@ -174,6 +178,7 @@ func (f *FS) releaseShared(d *dentry, err error, share bool) {
 	if drop != nil {
 		f.unrefInode(drop)
 	}
+	f.listTrimIfOver()
 	f.checkInvariants()
 }
 
@@ -227,6 +232,9 @@ func (f *FS) lookupName(ctx context.Context, dir *Inode, name string, force reva
 // a directory that a rename was moving at that moment: such an answer is
 // asked again (and never cached if renames keep coming).
 func (f *FS) lookupOwned(ctx context.Context, dir *Inode, d *dentry) error {
+	if f.absentByListing(d) {
+		return nil // C1: the directory's listing is complete
+	}
 	for tries := 0; ; tries++ {
 		started, finished := f.renStarted.Load(), f.renFinished.Load()
 		n, a, err := f.drv.Lookup(ctx, dir.node, d.name)
@@ -277,6 +285,7 @@ func (f *FS) dropInode(ino *Inode) {
 	if d.owner.Load() == nil && d.inode.Load() == ino {
 		f.checkMuRLock()
 		drop = f.unhashLocked(d)
+		listDoubt(p) // C1
 		if ino.dir != nil {
 			f.detach(ino) // its cached children are suspect too; found again, it reattaches
 		}
@@ -385,6 +394,7 @@ func (f *FS) bind(d *dentry, ino *Inode) (old *Inode) {
 	}
 	d.deadline.Store(f.entryDeadline(false))
 	d.setState(statePositive, f.staleEpoch.Load())
+	f.listNoteLocked(d) // C1
 	f.checkMuRUnlock()
 	dir.mu.Unlock()
 	return old
@@ -396,6 +406,7 @@ func (f *FS) bind(d *dentry, ino *Inode) (old *Inode) {
 func (f *FS) detach(ino *Inode) {
 	if ino != f.Root() {
 		ino.dir.dying.Store(true)
+		listDoubt(ino.dir) // C1
 	}
 }
 
@@ -407,6 +418,7 @@ func (f *FS) installNegative(d *dentry) {
 	old := d.inode.Swap(nil)
 	d.deadline.Store(f.entryDeadline(true))
 	d.setState(stateNegative, f.staleEpoch.Load())
+	f.listNoteLocked(d) // C1
 	if old != nil && old.dentry.CompareAndSwap(d, nil) && old.dir != nil {
 		f.detach(old)
 	}
@@ -448,6 +460,7 @@ func (f *FS) splice(d *dentry, e *Inode, od *dentry, a Attr) error {
 	}
 	f.checkMuRLock()
 	od.setState(stateUnhashed, f.staleEpoch.Load())
+	listDoubt(odir) // C1: moved behind our back
 	f.hash.remove(od)
 	odir.children.Add(-1)
 	f.checkMuRUnlock()
@@ -464,6 +477,7 @@ func (f *FS) splice(d *dentry, e *Inode, od *dentry, a Attr) error {
 	e.dentry.Store(d)
 	d.deadline.Store(f.entryDeadline(false))
 	d.setState(statePositive, f.staleEpoch.Load())
+	f.listNoteLocked(d) // C1
 	f.checkMuRUnlock()
 	dir.mu.Unlock()
 	f.seqEnd()

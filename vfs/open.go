@@ -118,9 +118,11 @@ func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode u
 				}
 				continue
 			}
-		} else if ino = d.inode.Load(); d.st() != statePositive || ino == nil {
-			if creat && tries < 100 {
-				continue // it went away since we looked: try to create it
+		} else if found, again := foundInode(d); found != nil {
+			ino = found
+		} else {
+			if (creat || again) && tries < maxLookAgain {
+				continue // it went away since we looked: create it, or look again
 			}
 			return nil, syscall.ENOENT
 		}
@@ -202,7 +204,7 @@ func (w *walk) openOwned(dir *Inode, d *dentry, flags int, mode uint32) (*File, 
 				return nil, nil, syscall.EEXIST
 			}
 			if res.Created {
-				f.dirChanged(dir)
+				f.dirChanged(dir, 0)
 			}
 			return f.newFile(ino, res.Handle, flags, res.Created), nil, nil
 		case res.Handle != nil:
@@ -260,7 +262,7 @@ func (w *walk) openOwned(dir *Inode, d *dentry, flags int, mode uint32) (*File, 
 		h.Release(ctx)
 		return nil, nil, err
 	}
-	f.dirChanged(dir)
+	f.dirChanged(dir, 0)
 	return f.newFile(ino, h, flags, true), nil, nil // O3: no O_TRUNC sent for a new file
 }
 

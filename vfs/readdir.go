@@ -3,7 +3,10 @@ package vfs
 // Directory listing. The driver's ReadDir gives names, and with
 // readdirplus also nodes and attributes; those prime the cache where it has
 // nothing for the name (tryClaimAbsent), never over a claimed or cached name
-// (L1).
+// (L1). A complete listing is kept with the directory and answers the next
+// listings until it expires or this client can no longer keep it exact
+// (dircache.go, rule C1). Cached or not, a listing is taken inside the
+// listing gate (listBegin), so it never shows a change half done.
 
 import (
 	"context"
@@ -22,22 +25,42 @@ type DirEntryPlus struct {
 	Attr  Attr   // valid when Inode != nil
 }
 
+// readDir lists dir with attributes where the driver gives them.
 func (f *FS) readDir(ctx context.Context, dir *Inode) ([]DirEntryPlus, error) {
+	return f.listDir(ctx, dir, true)
+}
+
+// listDir lists dir. attrs asks for every entry's attributes where the
+// driver's listing carries them: a cached listing answers only if it has
+// them all (see cachedListing).
+func (f *FS) listDir(ctx context.Context, dir *Inode, attrs bool) ([]DirEntryPlus, error) {
 	if dir.dir == nil {
 		return nil, syscall.ENOTDIR
 	}
 	if dir != f.Root() && dir.dir.dying.Load() && dir.dentry.Load() == nil {
 		return nil, syscall.ENOENT // removed (Linux: IS_DEADDIR)
 	}
-	if err := f.listBegin(ctx, dir.dir); err != nil {
+	if err := ctx.Err(); err != nil {
+		return nil, err // a caller that gave up gets no answer, cached or not
+	}
+	ds := dir.dir
+	if err := f.listBegin(ctx, ds); err != nil {
 		return nil, err
 	}
+	if out, ok := f.cachedListing(ds, attrs); ok {
+		f.listEnd(ds)
+		return out, nil // C1
+	}
+	start := f.listBeginRead(ds)
 	var ents []DirEntry
 	err := f.drv.ReadDir(ctx, dir.node, func(e DirEntry) bool {
 		ents = append(ents, e)
 		return true
 	})
-	f.listEnd(dir.dir)
+	if err == nil {
+		f.listKeep(ds, start, ents)
+	}
+	f.listEnd(ds)
 	if err != nil {
 		if isErrno(err, syscall.ESTALE) {
 			f.dropInode(dir)
@@ -60,6 +83,23 @@ func (f *FS) readDir(ctx context.Context, dir *Inode) ([]DirEntryPlus, error) {
 	}
 	return out, nil
 }
+
+// ReadDirNames lists the directory like ReadDirPlus, for a caller that
+// needs names and types only (FUSE READDIR): entries still carry the cached
+// inode where it is valid, but a cached listing answers even where the
+// attributes it would carry have expired.
+func (fl *File) ReadDirNames(ctx context.Context) ([]DirEntryPlus, error) {
+	if fl.ino.dir == nil {
+		return nil, pathErr("readdir", fl.Name(), syscall.ENOTDIR)
+	}
+	ents, err := fl.fsys.listDir(ctx, fl.ino, false)
+	return ents, pathErr("readdir", fl.Name(), err)
+}
+
+// ParentOf returns the directory containing directory dir as the cache
+// knows it, without a driver call: dir itself at the namespace root or
+// when dir has lost its name.
+func (f *FS) ParentOf(dir *Inode) *Inode { return f.parentDir(dir) }
 
 // dirEntry adapts a DirEntryPlus to fs.DirEntry.
 type dirEntry struct {

@@ -142,6 +142,7 @@ func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir 
 	if err := f.drv.Rename(ctx, odir.node, dOld.name, ndir.node, dNew.name, flags); err != nil {
 		if done != nil {
 			done(false)
+			f.listNotRemoved(dst.dir, err) // C1
 		}
 		return err
 	}
@@ -149,15 +150,32 @@ func (f *FS) renameClaimed(ctx context.Context, odir *Inode, dOld *dentry, ndir 
 	if done != nil {
 		done(true)
 	}
+	for _, ino := range [2]*Inode{src, dst} {
+		if ino != nil && ino.dir != nil && (ino == src || exchange) {
+			f.listTouched(ino.dir) // C1: a moved directory's ".." changed
+		}
+	}
 	if f.mover != nil {
 		f.mover.Moved(src.node, ndir.node, dNew.name)
 		if exchange {
 			f.mover.Moved(dst.node, odir.node, dOld.name)
 		}
 	}
-	f.dirChanged(odir)
-	if ndir != odir {
-		f.dirChanged(ndir)
+	isDir := func(ino *Inode) int {
+		if ino != nil && ino.dir != nil {
+			return 1
+		}
+		return 0
+	}
+	oDelta, nDelta := -isDir(src), isDir(src)-isDir(dst) // dst replaced, or exchanged away
+	if exchange {
+		oDelta += isDir(dst)
+	}
+	if ndir == odir {
+		f.dirChanged(odir, oDelta+nDelta)
+	} else {
+		f.dirChanged(odir, oDelta)
+		f.dirChanged(ndir, nDelta)
 	}
 	for _, ino := range [2]*Inode{src, dst} {
 		if ino != nil {
@@ -196,6 +214,7 @@ func (f *FS) move(dOld *dentry, src *Inode, dNew *dentry, dst *Inode, exchange b
 			d.deadline.Store(f.entryDeadline(false))
 			d.setState(statePositive, f.staleEpoch.Load())
 		}
+		f.listNoteLocked(d) // C1
 		f.checkMuRUnlock()
 		p.mu.Unlock()
 	}
@@ -216,6 +235,7 @@ func (f *FS) move(dOld *dentry, src *Inode, dNew *dentry, dst *Inode, exchange b
 			// a rename leaves in place (POSIX): we cannot tell, so forget
 			// what the old name holds rather than cache it as absent.
 			dOld.deadline.Store(0)
+			listDoubt(dOld.parent) // C1: nor list it as absent
 		}
 		gone = dst // lost its name to src
 		if dst != nil && dst.dentry.CompareAndSwap(dNew, nil) && dst.dir != nil {

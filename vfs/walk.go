@@ -290,18 +290,59 @@ func (w *walk) isDir(ino *Inode) error {
 
 // step resolves one name in dir, following a final symlink when follow.
 func (w *walk) step(dir *Inode, name string, follow bool) (*Inode, error) {
-	d, err := w.f.lookupName(w.ctx, dir, name, w.force)
+	ino, err := w.f.lookupInode(w.ctx, dir, name, w.force)
 	if err != nil {
 		return nil, err
-	}
-	ino := d.inode.Load()
-	if d.st() != statePositive || ino == nil {
-		return nil, syscall.ENOENT
 	}
 	if follow && ino.attr.Load().IsSymlink() {
 		return w.follow(dir, ino)
 	}
 	return ino, nil
+}
+
+// lookupInode resolves name in dir to the inode it names, or ENOENT.
+func (f *FS) lookupInode(ctx context.Context, dir *Inode, name string, force reval) (*Inode, error) {
+	for tries := 0; ; tries++ {
+		d, err := f.lookupName(ctx, dir, name, force)
+		if err != nil {
+			return nil, err
+		}
+		ino, again := foundInode(d)
+		switch {
+		case ino != nil:
+			return ino, nil
+		case !again:
+			return nil, syscall.ENOENT
+		case tries == maxLookAgain:
+			return nil, syscall.EIO
+		}
+	}
+}
+
+// maxLookAgain bounds how often one call looks a name up again because the
+// dentry it found was gone before it could read it (foundInode).
+const maxLookAgain = 100
+
+// testHookFound, set by tests only, runs in foundInode before it reads the
+// dentry: the moment an unclaimed dentry can be evicted under its finder.
+var testHookFound func(d *dentry)
+
+// foundInode reads a dentry that a lookup found valid and returned without
+// a claim: its inode, or nil for a negative entry. Nothing holds such a
+// dentry: the LRU may evict it (V4), or an ESTALE or a splice drop it,
+// between the lookup and this read. An unhashed dentry is no answer (the
+// name did not go away): again tells the caller to look the name up again.
+func foundInode(d *dentry) (ino *Inode, again bool) {
+	if testHookFound != nil {
+		testHookFound(d)
+	}
+	switch d.st() {
+	case statePositive:
+		return d.inode.Load(), false // nil only if made negative meanwhile
+	case stateNegative:
+		return nil, false
+	}
+	return nil, true
 }
 
 // follow resolves symlink ino found in dir (P1, P2: an absolute target is

@@ -21,6 +21,9 @@ func (w *walk) prefetch(dir *Inode, name, rest string) {
 	if d := f.hash.find(dir.dir, name); d != nil && f.fresh(d, w.force) {
 		return
 	}
+	if _, absent := f.listedAbsent(dir.dir, name); absent && w.force == 0 {
+		return // C1: the step answers from the listing
+	}
 	var buf [16]string
 	names := append(buf[:0], name)
 	max := f.walker.MaxWalk()
@@ -98,10 +101,24 @@ func (f *FS) prime(dir *Inode, name string, n Node, a Attr) *Inode {
 	}
 	if d := f.hash.find(dir.dir, name); d != nil && d.st() == statePositive && f.valid(d, f.now()) {
 		ino := d.inode.Load()
-		if ino != nil && ino.attr.Load().Mode&S_IFMT == a.Mode&S_IFMT && ino.attr.Load().ID == a.ID {
-			f.setAttr(ino, a) // a listing's attributes are fresher than the cache's
+		if ino == nil || ino.attr.Load().Mode&S_IFMT != a.Mode&S_IFMT || ino.attr.Load().ID != a.ID {
+			// The name changed since it was listed: its entry is the
+			// listing's, not the new object's, or the listing would show
+			// names of two moments.
+			return nil
 		}
+		f.setAttr(ino, a) // a listing's attributes are fresher than the cache's
 		return ino
+	}
+	if d := f.hash.find(dir.dir, name); d != nil && d.st() == stateNegative {
+		// The name exists now: a negative entry from before is wrong, and
+		// the next lookup asks the driver again.
+		ds := dir.dir
+		ds.mu.Lock()
+		if d.owner.Load() == nil && d.st() == stateNegative {
+			d.deadline.Store(0)
+		}
+		ds.mu.Unlock()
 	}
 	return nil
 }
