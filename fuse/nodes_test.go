@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netvfs/netvfs/fs/memfs"
 	"github.com/netvfs/netvfs/vfs"
 )
 
@@ -123,5 +124,53 @@ func TestRenameKeepsTheInode(t *testing.T) {
 	}
 	if ino, _, err := m.fsys.Lookup(bg, m.fsys.Root(), "z"); err != nil || ino.Path() != "/z" {
 		t.Fatalf("core path of the renamed directory: %v", err)
+	}
+}
+
+// TestRefRefusesForgottenInode: an Inode the core forgot between handing it
+// out and the reply (its name removed, no one pinning it) gets no node id
+// and no pin, in a LOOKUP reply or a READDIRPLUS snapshot; a live one does.
+func TestRefRefusesForgottenInode(t *testing.T) {
+	mem := memfs.New(memfs.Options{})
+	fsys, err := vfs.New(bg, mem.Driver(), &vfs.Options{CheckInvariants: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"gone", "kept"} {
+		if err := fsys.WriteFile(bg, name, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone, _, err := fsys.Lookup(bg, fsys.Root(), "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _, err := fsys.Lookup(bg, fsys.Root(), "kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fsys.Remove(bg, "gone"); err != nil { // its last reference: forgotten
+		t.Fatal(err)
+	}
+	var nodes nodeTable
+	nodes.init(fsys)
+	if id, ok := nodes.ref(gone); ok {
+		t.Fatalf("a forgotten Inode got node id %d", id)
+	}
+	if _, ok := nodes.ref(kept); !ok {
+		t.Fatal("a live Inode got no node id")
+	}
+	if ids, _ := nodes.count(); ids != 1 {
+		t.Fatalf("the table holds %d ids, want 1", ids)
+	}
+	var h handle
+	h.setSnapshot(fsys, []listEntry{{name: "gone", node: gone}, {name: "kept", node: kept}})
+	if h.entries[0].node != nil || h.entries[1].node != kept || len(h.pinned) != 1 {
+		t.Fatalf("snapshot kept nodes %v, %v and pinned %d, want only kept's", h.entries[0].node, h.entries[1].node, len(h.pinned))
+	}
+	h.dropSnapshot(fsys)
+	nodes.forgetAll()
+	if err := fsys.CheckInvariants(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -188,7 +188,9 @@ var atCases = []testCase{
 		e.writeFile("f", "pinned")
 		f, _, err := e.fs.Lookup(e.ctx, e.fs.Root(), "f")
 		e.must(err, "Lookup")
-		e.fs.Pin(f)
+		if !e.fs.Pin(f) {
+			e.Fatalf("Pin of an Inode just looked up, still named: refused")
+		}
 		defer e.fs.Unpin(f)
 		fl, err := e.fs.OpenInode(e.ctx, f, oRDONLY)
 		e.must(err, "OpenInode")
