@@ -280,6 +280,16 @@ func (f *FS) dropInode(ino *Inode) {
 		return
 	}
 	p := d.parent
+	if ino.dir != nil && ino.attr.Load().ID == "" {
+		// Without identity a directory is its path (see sameObject): ask
+		// again before trusting it, but keep it, so that operations inside
+		// it do not fail as if it had been removed.
+		d.deadline.Store(0)
+		f.expireAttr(ino)
+		listDoubt(p) // C1
+		listDoubt(ino.dir)
+		return
+	}
 	p.mu.Lock()
 	var drop *Inode
 	if d.owner.Load() == nil && d.inode.Load() == ino {
@@ -299,13 +309,20 @@ func (f *FS) dropInode(ino *Inode) {
 
 // sameObject reports whether cached inode ino is the object a fresh answer
 // for the claimed d describes: same identity where the driver has one, else
-// same file type, unless the claim revalidates after ESTALE.
+// same file type, unless the claim revalidates a file after ESTALE.
+// Without identity a directory is taken for the same even then: its driver
+// node names the same place, so a new inode would gain nothing but would
+// fail every operation holding the old one as if it had been removed (D1);
+// what the ESTALE concerned is revalidated below it.
 func sameObject(d *dentry, ino *Inode, n Node, a *Attr) bool {
 	c := ino.attr.Load()
 	if c.Mode&S_IFMT != a.Mode&S_IFMT {
 		return false
 	}
 	if a.ID == "" {
+		if a.IsDir() {
+			return true
+		}
 		cl := d.owner.Load()
 		return cl == nil || !cl.forced || sameNode(ino.node, n)
 	}

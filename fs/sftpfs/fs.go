@@ -6,7 +6,9 @@
 // an object lives (parent node and name) and the driver implements
 // vfs.Mover; attributes carry no ID (rule A1). Many requests are in flight
 // on one connection at once; large reads and writes are split into the
-// server's limits and issued concurrently. Every call honours its context
+// server's limits and issued concurrently, and a write returns once its
+// requests are sent (write-behind, as sshfs does; Flush, Fsync and
+// Release report failures). Every call honours its context
 // and Options.Timeout. When the connection drops, calls in flight fail
 // with ENOTCONN, the next call redials (with backoff), and open files are
 // reopened by path where that is safe.

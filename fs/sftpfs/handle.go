@@ -6,10 +6,14 @@ package sftpfs
 // replaced through this FS meanwhile, in which case the path no longer
 // names it and the handle fails with EIO.
 //
+// Writes are sent behind (writeback.go): a handle whose unacknowledged
+// WRITEs died with a connection is not reopened either, and fails with EIO.
+//
 // Locking: fileHandle.mu guards sess, h and reopening and is never held
 // across a round trip: one caller reopens (reopening non-nil), others wait
-// for it or for their ctx. gone is atomic. FS.handlesMu guards the
-// registry of open handles (names.go keeps it in step with unlinks and
+// for it or for their ctx. gone is atomic. The write window has its own
+// lock (writeback.go), never held with fileHandle.mu. FS.handlesMu guards
+// the registry of open handles (names.go keeps it in step with unlinks and
 // renames).
 
 import (
@@ -31,6 +35,8 @@ type fileHandle struct {
 
 	gone atomic.Bool // unlinked or replaced through this FS: never reopen by path
 
+	wb writeWindow // WRITEs sent and not yet answered (writeback.go)
+
 	mu        sync.Mutex
 	sess      *session      // guarded by mu: the session h belongs to
 	h         string        // guarded by mu: the server's handle
@@ -46,6 +52,7 @@ func (fs *FS) newFileHandle(n *node, flags int, s *session, h string) *fileHandl
 		sync:   flags&syscall.O_DSYNC != 0,
 		sess:   s,
 		h:      h,
+		wb:     writeWindow{maxReqs: fs.opts.MaxInflight, maxBytes: writeBehindBytes},
 	}
 	fs.handlesMu.Lock()
 	fs.handles[fh] = struct{}{}
@@ -66,9 +73,12 @@ func (fs *FS) openHandleOf(n *node) *fileHandle {
 }
 
 // ensure returns a live session and the handle on it, reopening the file
-// after a reconnect.
+// after a reconnect unless writes were lost with the connection.
 func (fh *fileHandle) ensure(ctx context.Context) (*session, string, error) {
 	for {
+		if err := fh.wb.deadErr(); err != nil {
+			return nil, "", err
+		}
 		fh.mu.Lock()
 		if fh.sess != nil && fh.sess.alive() {
 			s, h := fh.sess, fh.h
@@ -93,7 +103,7 @@ func (fh *fileHandle) ensure(ctx context.Context) (*session, string, error) {
 		fh.reopening = ch
 		fh.mu.Unlock()
 
-		s, h, err := fh.reopen(ctx)
+		s, h, err := fh.reopenAfterWrites(ctx)
 		fh.mu.Lock()
 		fh.reopening = nil
 		if err == nil {
@@ -105,6 +115,20 @@ func (fh *fileHandle) ensure(ctx context.Context) (*session, string, error) {
 			return nil, "", err
 		}
 	}
+}
+
+// reopenAfterWrites reopens the file unless WRITEs sent on the dead
+// session were lost with it. They all fail at once (session.fail answers
+// every request in flight), so waiting for them is short; a failure marks
+// the handle dead.
+func (fh *fileHandle) reopenAfterWrites(ctx context.Context) (*session, string, error) {
+	if err := fh.wb.drain(ctx); err != nil {
+		return nil, "", err
+	}
+	if err := fh.wb.deadErr(); err != nil {
+		return nil, "", err
+	}
+	return fh.reopen(ctx)
 }
 
 // reopen opens the file again by path on a live session (redialing if
@@ -139,28 +163,74 @@ func (fh *fileHandle) reopen(ctx context.Context) (*session, string, error) {
 	return s, h, nil
 }
 
-// Flush has nothing to send: writes are not buffered, and each WriteAt
-// returned only after the server acknowledged it.
-func (fh *fileHandle) Flush(ctx context.Context) error { return nil }
-
-// Fsync asks the server to fsync(2) the file (fsync@openssh.com). ENOSYS
-// if the server cannot (FUSE then stops asking).
-func (fh *fileHandle) Fsync(ctx context.Context, datasync bool) error {
+// Flush waits for the WRITEs sent before it and returns the first
+// failure that no call has returned yet (writeback.go). With no WRITE
+// outstanding it sends nothing.
+func (fh *fileHandle) Flush(ctx context.Context) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, fh.fs.opts.Timeout, &timeoutError{d: fh.fs.opts.Timeout})
 	defer cancel()
-	s, h, err := fh.ensure(ctx)
-	if err != nil {
-		return failure("fsync", fh.fs.path(fh.node), err)
+	if err := fh.wb.drain(ctx); err != nil {
+		return failure("flush", fh.fs.path(fh.node), err)
 	}
-	if err := fsync(ctx, s, h); err != nil {
-		return failure("fsync", fh.fs.path(fh.node), err)
+	if err := fh.wb.takeFailure(); err != nil {
+		return failure("flush", fh.fs.path(fh.node), err)
 	}
 	return nil
 }
 
+// Fsync asks the server to fsync(2) the file (fsync@openssh.com), behind
+// the WRITEs sent before it, in the same round trip as their replies. A
+// WRITE failure not yet returned comes first; ENOSYS if the server cannot
+// fsync (FUSE then stops asking).
+func (fh *fileHandle) Fsync(ctx context.Context, datasync bool) error {
+	ctx, cancel := context.WithTimeoutCause(ctx, fh.fs.opts.Timeout, &timeoutError{d: fh.fs.opts.Timeout})
+	defer cancel()
+	p := fh.fs.path(fh.node)
+	writes := fh.wb.mark()
+	s, h, err := fh.ensure(ctx)
+	if err != nil {
+		return failure("fsync", p, err)
+	}
+	var c *call
+	if s.has(extFsync) {
+		calls, err := s.start(ctx, reqFsync(h))
+		if err != nil {
+			return failure("fsync", p, err)
+		}
+		c = calls[0]
+	}
+	if err := fh.wb.waitFor(ctx, writes); err != nil {
+		if c != nil {
+			s.abandon(c)
+		}
+		return failure("fsync", p, err)
+	}
+	if err := fh.wb.takeFailure(); err != nil {
+		if c != nil {
+			s.abandon(c)
+		}
+		return failure("fsync", p, err)
+	}
+	if c == nil {
+		return failure("fsync", p, errNoFsync)
+	}
+	r, err := s.wait(ctx, c)
+	if err == nil {
+		err = r.status()
+	}
+	if err != nil {
+		return failure("fsync", p, err)
+	}
+	return nil
+}
+
+// errNoFsync is the error of an fsync the server cannot do.
+var errNoFsync = &opError{op: "fsync", errno: syscall.ENOSYS, cause: errors.New("server lacks " + extFsync)}
+
+// fsync sends FSYNC and waits for it (O_SYNC writes).
 func fsync(ctx context.Context, s *session, h string) error {
 	if !s.has(extFsync) {
-		return &opError{op: "fsync", errno: syscall.ENOSYS, cause: errors.New("server lacks " + extFsync)}
+		return errNoFsync
 	}
 	r, err := s.do(ctx, reqFsync(h))
 	if err != nil {
@@ -169,8 +239,15 @@ func fsync(ctx context.Context, s *session, h string) error {
 	return r.status()
 }
 
-// Release closes the handle on the server (if its session still lives:
-// a dead session took its handles with it).
+// Release closes the handle on the server (if its session still lives: a
+// dead session took its handles with it). The CLOSE goes behind the
+// handle's WRITEs and its reply is not waited for, as sshfs does: through
+// FUSE nobody sees a release's outcome (the kernel returned from close(2)
+// after FLUSH), and the data's fate is known from the WRITE replies. The
+// price: a close(2) that fails on the server (possible where the server's
+// own storage is NFS) goes unreported. What Release does wait for is the
+// WRITEs nobody flushed, so that their failure is returned here (the
+// core's close without flush).
 func (fh *fileHandle) Release(ctx context.Context) error {
 	fh.fs.handlesMu.Lock()
 	delete(fh.fs.handles, fh)
@@ -179,20 +256,17 @@ func (fh *fileHandle) Release(ctx context.Context) error {
 	s, h := fh.sess, fh.h
 	fh.sess, fh.h = nil, ""
 	fh.mu.Unlock()
-	if s == nil || !s.alive() {
-		return nil
+	if s != nil && s.alive() {
+		s.send(reqClose(h))
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, fh.fs.opts.Timeout, &timeoutError{d: fh.fs.opts.Timeout})
 	defer cancel()
-	r, err := s.do(ctx, reqClose(h))
-	if err == nil {
-		err = r.status()
+	if err := fh.wb.drain(ctx); err != nil {
+		return failure("close", fh.fs.path(fh.node), err)
 	}
-	if err != nil {
-		var cl *connLostError
-		if errors.As(err, &cl) {
-			return nil // the server dropped the handle with the connection
-		}
+	// Writes lost with the connection, once reported, need no report
+	// here: there is nothing left to close.
+	if err := fh.wb.takeFailed(); err != nil {
 		return failure("close", fh.fs.path(fh.node), err)
 	}
 	return nil

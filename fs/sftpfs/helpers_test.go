@@ -220,6 +220,30 @@ func (r *recorder) stop() []traceEvent {
 	return r.events
 }
 
+// snapshot returns what was recorded so far, recording on.
+func (r *recorder) snapshot() []traceEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]traceEvent(nil), r.events...)
+}
+
+// waitSent waits until n requests were recorded and returns the events so
+// far (for a stalled server, whose replies cannot come meanwhile).
+func (r *recorder) waitSent(t *testing.T, n int) []traceEvent {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		events := r.snapshot()
+		if len(sent(events)) >= n {
+			return events
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited for %d requests, saw %v", n, sent(events))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // sent lists the names of the requests in events, in order.
 func sent(events []traceEvent) []string {
 	var out []string

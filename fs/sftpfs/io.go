@@ -3,11 +3,12 @@ package sftpfs
 // This file is file I/O: ReadAt and WriteAt split a request into chunks of
 // the server's read and write limits (limits@openssh.com, else 32 KiB) and
 // keep up to Options.MaxInflight of them in flight on the connection at
-// once. Replies are consumed in offset order so the result is the longest
-// acknowledged prefix. Each call owns its chunks; the caller's buffer is
-// only touched by the calling goroutine (write data is copied into the
-// packets), so a call that gives up on its ctx leaves nothing behind that
-// could still touch the buffer.
+// once. WriteAt does not wait for its WRITEs (write-behind, writeback.go)
+// unless the file was opened O_SYNC/O_DSYNC; ReadAt consumes its replies
+// in offset order so the result is the longest prefix read. The caller's
+// buffer is only touched by the calling goroutine (write data is copied
+// into the packets), so a call that returns, or gives up on its ctx,
+// leaves nothing behind that could still touch the buffer.
 
 import (
 	"context"
@@ -34,16 +35,33 @@ func (fh *fileHandle) ReadAt(ctx context.Context, p []byte, off int64) (int, err
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, fh.fs.opts.Timeout, &timeoutError{d: fh.fs.opts.Timeout})
 	defer cancel()
+	writes := fh.wb.mark()
 	s, h, err := fh.ensure(ctx)
 	if err != nil {
 		return 0, failure("read", fh.fs.path(fh.node), err)
 	}
+	done, err := fh.readAll(ctx, s, h, p, off)
+	// The READs went behind the handle's WRITEs, whose replies come first:
+	// waiting for them costs no round trip, and the read returns only
+	// after the data it may contain was acknowledged. A WRITE failure is
+	// left for write, flush, fsync or close to report.
+	if werr := fh.wb.waitFor(ctx, writes); werr != nil && (err == nil || err == io.EOF) {
+		err = werr
+	}
+	if err != nil && err != io.EOF {
+		return done, failure("read", fh.fs.path(fh.node), err)
+	}
+	return done, err
+}
+
+// readAll reads p at off, or up to end of file (then io.EOF).
+func (fh *fileHandle) readAll(ctx context.Context, s *session, h string, p []byte, off int64) (int, error) {
 	done := 0
 	for done < len(p) {
 		n, eof, err := fh.readSome(ctx, s, h, p[done:], off+int64(done))
 		done += n
 		if err != nil {
-			return done, failure("read", fh.fs.path(fh.node), err)
+			return done, err
 		}
 		if eof {
 			return done, io.EOF
@@ -136,9 +154,12 @@ func (fh *fileHandle) readSome(ctx context.Context, s *session, h string, p []by
 }
 
 // WriteAt writes p at off (the server appends instead for an O_APPEND
-// handle). It returns len(p) only after the server acknowledged every
-// chunk (rule: no acknowledged write is lost; nothing unacknowledged is
-// reported written); on error it returns the acknowledged prefix.
+// handle). It returns len(p) once every chunk is queued on the connection
+// behind the handle's earlier requests (writeback.go); a failure is
+// returned by the next WriteAt, Flush, Fsync or Release. A WRITE failure
+// already known is returned here instead, and nothing is sent. An
+// O_SYNC/O_DSYNC handle waits for its WRITEs and an FSYNC and returns the
+// acknowledged prefix on error.
 func (fh *fileHandle) WriteAt(ctx context.Context, p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, &opError{op: "write", path: fh.fs.path(fh.node), errno: syscall.EINVAL}
@@ -148,12 +169,22 @@ func (fh *fileHandle) WriteAt(ctx context.Context, p []byte, off int64) (int, er
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, fh.fs.opts.Timeout, &timeoutError{d: fh.fs.opts.Timeout})
 	defer cancel()
+	if err := fh.wb.takeFailure(); err != nil {
+		return 0, failure("write", fh.fs.path(fh.node), err)
+	}
 	s, h, err := fh.ensure(ctx)
 	if err != nil {
 		return 0, failure("write", fh.fs.path(fh.node), err)
 	}
+	if !fh.sync {
+		n, err := fh.wb.send(ctx, s, h, p, off, s.maxWrite)
+		if err != nil {
+			return n, failure("write", fh.fs.path(fh.node), err)
+		}
+		return n, nil
+	}
 	acked, err := fh.writeAll(ctx, s, h, p, off)
-	if err == nil && fh.sync {
+	if err == nil {
 		err = fsync(ctx, s, h)
 	}
 	if err != nil {

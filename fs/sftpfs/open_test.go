@@ -39,6 +39,9 @@ func TestO1_AtomicOpenCreatesNewFileInOneRoundTrip(t *testing.T) {
 	if _, err := res.Handle.WriteAt(ctx(t), []byte("data"), 0); err != nil {
 		t.Fatal(err)
 	}
+	if err := res.Handle.Flush(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
 	if got := e.readLocal("new"); got != "data" {
 		t.Errorf("content %q", got)
 	}

@@ -51,8 +51,10 @@ type Options struct {
 	// interval disables keepalives.
 	KeepaliveInterval time.Duration
 	KeepaliveCountMax int
-	// MaxInflight bounds the requests one ReadAt or WriteAt keeps in
-	// flight. Default 64.
+	// MaxInflight bounds the requests one ReadAt keeps in flight, and the
+	// unanswered WRITEs of one open file (writes are sent behind: a
+	// failure is reported by the next write, flush, fsync or close).
+	// Default 64.
 	MaxInflight int
 
 	// trace, if set, sees every packet sent and received (tests).

@@ -118,9 +118,17 @@ func TestOpenHandleIsReopenedAfterReconnect(t *testing.T) {
 	if _, err := h.WriteAt(ctx(t), []byte("before;"), 0); err != nil {
 		t.Fatal(err)
 	}
+	// Flushed: no write is lost with the cut, so the handle may be
+	// reopened (writeback.go).
+	if err := h.Flush(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
 	e.srv.KillConnections()
 	err = eventually(10*time.Second, func() error {
 		_, err := h.WriteAt(ctx(t), []byte("after;"), 7)
+		if err == nil {
+			err = h.Flush(ctx(t))
+		}
 		if err != nil && !connectionError(err) {
 			t.Fatalf("write after the cut: %v", err)
 		}
@@ -157,6 +165,9 @@ func TestRenamedHandleFollowsItsFileAfterReconnect(t *testing.T) {
 	e.srv.KillConnections()
 	err = eventually(10*time.Second, func() error {
 		_, err := h.WriteAt(ctx(t), []byte("y"), 1)
+		if err == nil {
+			err = h.Flush(ctx(t))
+		}
 		return err
 	})
 	if err != nil {
@@ -186,16 +197,16 @@ func TestUnlinkedHandleIsNotReopenedByName(t *testing.T) {
 	}
 	e.writeLocal("f", "someone else's") // a new file under the old name
 	e.srv.KillConnections()
-	var lastErr error
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		_, lastErr = h.WriteAt(ctx(t), []byte("oops"), 0)
-		if lastErr == nil || !errors.Is(lastErr, syscall.ENOTCONN) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+	// Once a call works again, the old connection is known dead: a write
+	// cannot be queued on it (and be lost with it) any more.
+	if err := eventually(10*time.Second, func() error {
+		_, _, err := e.fs.Lookup(ctx(t), root, "f")
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
-	wantErrno(t, "write to an unlinked file after reconnect", lastErr, syscall.EIO)
+	_, err = h.WriteAt(ctx(t), []byte("oops"), 0)
+	wantErrno(t, "write to an unlinked file after reconnect", err, syscall.EIO)
 	if got := e.readLocal("f"); got != "someone else's" {
 		t.Errorf("the new file under the old name was written: %q", got)
 	}
@@ -225,13 +236,26 @@ func TestAcknowledgedWritesSurviveACut(t *testing.T) {
 	defer h.Release(ctx(t))
 	const block, blocks = 512 << 10, 24
 	pattern := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, block) }
+	// A block is acknowledged when its write and the flush after it
+	// succeeded (writes are sent behind, writeback.go).
 	var acked []int
 	for i := 0; i < blocks; i++ {
-		if _, err := h.WriteAt(ctx(t), pattern(i), int64(i)*block); err == nil {
+		_, err := h.WriteAt(ctx(t), pattern(i), int64(i)*block)
+		if err == nil {
+			err = h.Flush(ctx(t))
+		}
+		if err == nil {
 			acked = append(acked, i)
 		} else if !connectionError(err) {
 			t.Fatalf("block %d: %v", i, err)
 		}
+	}
+	// The next call redials.
+	if err := eventually(10*time.Second, func() error {
+		_, err := e.fs.Getattr(ctx(t), f)
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 	got, err := os.ReadFile(e.local("f"))
 	if err != nil {

@@ -5,7 +5,12 @@ package sftpfs
 // with the stat that returns the attributes after the change. SFTP v3 sets
 // uid and gid together and atime and mtime together, in whole seconds;
 // when the caller changes only one of a pair, the current value of the
-// other is read first (one more round trip). No driver lock is taken.
+// other is read first (one more round trip). A change through a handle
+// goes behind the handle's unanswered WRITEs and returns after them
+// (writeback.go); one by path goes behind every request sent before it
+// too, so it never overtakes a write that has returned. The driver keeps
+// no attributes, so it cannot tell a change that changes nothing without
+// asking; the core can. No driver lock is taken.
 
 import (
 	"context"
@@ -36,8 +41,10 @@ func (fs *FS) Setattr(ctx context.Context, n vfs.Node, sa vfs.SetAttr) (vfs.Attr
 	var set func(fileAttrs) *packet
 	var get func() *packet
 	fh, _ := sa.Handle.(*fileHandle)
+	var writes uint64 // the handle's WRITEs sent before this call
 	switch {
 	case fh != nil:
+		writes = fh.wb.mark()
 		hs, h, err := fh.ensure(ctx)
 		if err != nil {
 			return vfs.Attr{}, failure("setattr", p, err)
@@ -75,6 +82,14 @@ func (fs *FS) Setattr(ctx context.Context, n vfs.Node, sa vfs.SetAttr) (vfs.Attr
 	calls, err := s.start(ctx, set(change), get())
 	if err != nil {
 		return vfs.Attr{}, failure("setattr", p, err)
+	}
+	if fh != nil {
+		// Their replies come before ours: no extra round trip. A WRITE
+		// failure is left for write, flush, fsync or close to report.
+		if err := fh.wb.waitFor(ctx, writes); err != nil {
+			s.abandon(calls...)
+			return vfs.Attr{}, failure("setattr", p, err)
+		}
 	}
 	rs, err := s.waitAll(ctx, calls)
 	if err != nil {
