@@ -122,6 +122,7 @@ type dirState struct {
 	// listing is valid only while its epoch is the current one.
 	list      *dirList
 	listEpoch atomic.Uint64
+	ahead     dirAhead // single-flight listing and read-ahead state (readahead.go)
 }
 
 // Attr returns the cached attributes (which may be stale; see FS.Getattr).

@@ -43,7 +43,8 @@ package vfs
 //
 // Memory: listings count their entries (plus one each) against
 // Options.MaxDentries; past it the least recently used ones are dropped
-// (clock, as the dentry LRU).
+// (clock, as the dentry LRU). Listings read ahead of a caller
+// (readahead.go) are read only while all listings take less than half.
 //
 // Locks: dirState.mu guards dirState.list and everything in a dirList but
 // its LRU links. dirState.listEpoch is atomic: added to without a lock (a
@@ -75,7 +76,10 @@ type dirList struct {
 	// drop the listing; base nil adopts the next ones fetched.
 	watch     bool
 	base, pre *Attr
-	ref       atomic.Bool // used since the evictor last looked
+	// used: a caller has been served this listing; a listing read ahead
+	// (readahead.go) reads ahead its own subdirectories only when one is.
+	used bool
+	ref  atomic.Bool // used since the evictor last looked
 	// guarded by FS.lists.mu:
 	prev, next *dirList
 	cost       int64
@@ -341,10 +345,11 @@ func (f *FS) listBeginRead(ds *dirState) listStart {
 }
 
 // listKeep caches the listing ents read from the driver, unless ds changed
-// (or was doubted) while it was read. Caller holds the listing gate.
-func (f *FS) listKeep(ds *dirState, st listStart, ents []DirEntry) {
+// (or was doubted) while it was read. used: it is read for a caller, who
+// is served it. Caller holds the listing gate.
+func (f *FS) listKeep(ds *dirState, st listStart, ents []DirEntry, used bool) {
 	l := &dirList{ds: ds, ents: make([]listEnt, 0, len(ents)), index: make(map[string]int32, len(ents)),
-		epoch: st.epoch, deadline: st.deadline, plus: len(ents) == 0, watch: true}
+		epoch: st.epoch, deadline: st.deadline, plus: len(ents) == 0, watch: true, used: used}
 	for _, e := range ents {
 		if _, dup := l.index[e.Name]; dup || e.Name == "." || e.Name == ".." || checkName(e.Name) != nil {
 			continue
@@ -388,7 +393,7 @@ func (f *FS) listMade(ino *Inode) {
 		return
 	}
 	f.listInstall(ino.dir, &dirList{ds: ino.dir, index: make(map[string]int32),
-		deadline: f.entryDeadline(false), plus: true, watch: true})
+		deadline: f.entryDeadline(false), plus: true, watch: true, used: true})
 }
 
 // listedAbsent reports whether ds has a valid listing (C1) without name,
@@ -428,17 +433,18 @@ func (f *FS) absentByListing(d *dentry) bool {
 // cachedListing returns ds's cached listing with the cached inode of every
 // name whose entry and attributes are valid. With attrs, a listing whose
 // driver gives attributes answers only if every entry has them cached:
-// otherwise reading it again refreshes them all in one call. Caller holds
-// the listing gate.
-func (f *FS) cachedListing(ds *dirState, attrs bool) ([]DirEntryPlus, bool) {
+// otherwise reading it again refreshes them all in one call. first reports
+// that no caller was served this listing before (it was read ahead).
+// Caller holds the listing gate.
+func (f *FS) cachedListing(ds *dirState, attrs bool) (out []DirEntryPlus, first, ok bool) {
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
 	l := f.listValid(ds)
 	if l == nil {
-		return nil, false
+		return nil, false, false
 	}
 	now := f.now()
-	out := make([]DirEntryPlus, len(l.ents))
+	out = make([]DirEntryPlus, len(l.ents))
 	for i, e := range l.ents {
 		p := DirEntryPlus{Name: e.name, Type: e.typ, Ino: e.ino}
 		if d := f.hash.find(ds, e.name); d != nil && d.st() == statePositive && f.valid(d, now) {
@@ -448,11 +454,12 @@ func (f *FS) cachedListing(ds *dirState, attrs bool) ([]DirEntryPlus, bool) {
 			}
 		}
 		if attrs && e.plus && p.Inode == nil {
-			return nil, false
+			return nil, false, false
 		}
 		out[i] = p
 	}
-	return out, true
+	first, l.used = !l.used, true
+	return out, first, true
 }
 
 // changeUnsure reports a failed change whose effect on the server is

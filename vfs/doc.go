@@ -28,6 +28,8 @@
 //  7. lru.mu         the LRU lists (V4).
 //  8. lists.mu       the LRU of cached directory listings (dircache.go);
 //     taken under a dirState.mu, never with anything taken under it.
+//  9. ahead.mu       the queue of directories to read ahead (readahead.go);
+//     taken alone.
 //
 // checkMu (read side) is taken innermost around each change the invariant
 // checker must not see half done; the checker takes it exclusively.
@@ -44,4 +46,13 @@
 // name that has no dentry and is not listed is answered negative without
 // the driver. Anything that casts doubt on the listing drops it. See
 // dircache.go.
+//
+// # Read-ahead
+//
+// Listings are also read before anyone asks, to save a tree walk its
+// round trips one after another: a directory's subdirectories when a
+// caller is served its listing, and a directory whose names keep being
+// looked up one by one. Both fill the caches as a caller's listing would,
+// under the same rules, and never change an answer; Options.NoReadAhead
+// turns them off. See readahead.go.
 package vfs

@@ -54,6 +54,11 @@ type Options struct {
 	CheckInvariants bool
 	// NoWalk disables the driver's multi-name walk (for measurements).
 	NoWalk bool
+	// NoReadAhead disables the read-ahead heuristics (for measurements):
+	// background listings of the subdirectories of a directory listed,
+	// and a directory listed instead of looked up name by name
+	// (readahead.go).
+	NoReadAhead bool
 }
 
 // FS is a mounted filesystem. All methods are safe for concurrent use.
@@ -88,7 +93,8 @@ type FS struct {
 	ino   atomic.Uint64 // made-up inode numbers for drivers without them
 
 	lru   lru
-	lists dirCache // cached directory listings (dircache.go, rule C1)
+	lists dirCache  // cached directory listings (dircache.go, rule C1)
+	ahead readAhead // subdirectories to list in the background (readahead.go)
 
 	checkMu sync.RWMutex // stop-the-world for the invariant checker
 }

@@ -235,6 +235,9 @@ func (f *FS) lookupOwned(ctx context.Context, dir *Inode, d *dentry) error {
 	if f.absentByListing(d) {
 		return nil // C1: the directory's listing is complete
 	}
+	if ok, err := f.lookupByListing(ctx, dir, d); ok {
+		return err // read-ahead: listed instead (readahead_lookup.go)
+	}
 	for tries := 0; ; tries++ {
 		started, finished := f.renStarted.Load(), f.renFinished.Load()
 		n, a, err := f.drv.Lookup(ctx, dir.node, d.name)

@@ -185,6 +185,10 @@ func (w *walk) openLast(dir *Inode, name string, mustDir bool, flags int, mode u
 func (w *walk) openOwned(dir *Inode, d *dentry, flags int, mode uint32) (*File, *Inode, error) {
 	f, ctx := w.f, w.ctx
 	creat := flags&syscall.O_CREAT != 0
+	if !creat && f.absentByListing(d) {
+		f.release(d, nil) // C1: known absent, no atomic open needed
+		return nil, nil, syscall.ENOENT
+	}
 	if f.ao != nil && !(d.st() == statePositive && f.fresh(d, w.force)) {
 		res, err := f.ao.AtomicOpen(ctx, dir.node, d.name, flags&openFlagsToDriver, mode)
 		if err != nil {

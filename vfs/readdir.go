@@ -6,7 +6,10 @@ package vfs
 // (L1). A complete listing is kept with the directory and answers the next
 // listings until it expires or this client can no longer keep it exact
 // (dircache.go, rule C1). Cached or not, a listing is taken inside the
-// listing gate (listBegin), so it never shows a change half done.
+// listing gate (listBegin), so it never shows a change half done. At most
+// one driver listing of a directory is on the wire at a time (its flight,
+// readahead.go); the read-ahead heuristics list directories through
+// readListing too.
 
 import (
 	"context"
@@ -32,7 +35,9 @@ func (f *FS) readDir(ctx context.Context, dir *Inode) ([]DirEntryPlus, error) {
 
 // listDir lists dir. attrs asks for every entry's attributes where the
 // driver's listing carries them: a cached listing answers only if it has
-// them all (see cachedListing).
+// them all (see cachedListing). One driver listing of a directory is on
+// the wire at a time: a caller that finds one waits for its answer, once.
+// A caller served a listing starts the read-ahead of its subdirectories.
 func (f *FS) listDir(ctx context.Context, dir *Inode, attrs bool) ([]DirEntryPlus, error) {
 	if dir.dir == nil {
 		return nil, syscall.ENOTDIR
@@ -44,44 +49,88 @@ func (f *FS) listDir(ctx context.Context, dir *Inode, attrs bool) ([]DirEntryPlu
 		return nil, err // a caller that gave up gets no answer, cached or not
 	}
 	ds := dir.dir
-	if err := f.listBegin(ctx, ds); err != nil {
-		return nil, err
+	for waited := false; ; waited = true {
+		if err := f.listBegin(ctx, ds); err != nil {
+			return nil, err
+		}
+		if out, first, ok := f.cachedListing(ds, attrs); ok {
+			f.listEnd(ds)
+			if first {
+				f.readAheadSubdirs(out)
+			}
+			return out, nil // C1
+		}
+		flight, mine := f.listFlightBegin(ds)
+		if !mine && !waited {
+			f.listEnd(ds)
+			select {
+			case <-flight:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			continue
+		}
+		r, err := f.readListing(ctx, dir, true)
+		f.listEndFlight(ds, mine)
+		if err != nil {
+			if isErrno(err, syscall.ESTALE) {
+				f.dropInode(dir)
+			}
+			return nil, err
+		}
+		f.readAheadSubdirs(r.out)
+		return r.out, nil
 	}
-	if out, ok := f.cachedListing(ds, attrs); ok {
-		f.listEnd(ds)
-		return out, nil // C1
-	}
+}
+
+// listRead is a listing read from the driver.
+type listRead struct {
+	ents []DirEntry
+	out  []DirEntryPlus
+	// raced: a rename was on the wire while a driver whose nodes are paths
+	// (Mover) listed, so the names may be another directory's: ents
+	// answer the caller, nothing was cached.
+	raced bool
+}
+
+// readListing reads dir's listing from the driver, caches it (listKeep)
+// and primes the entries' names where the cache has nothing for them
+// (tryClaimAbsent, L1). used: it is read for a caller, who is served it.
+// Priming happens inside the listing gate and only while no change in dir
+// was noted since the read began (the listing epoch), so that it never
+// brings back a name a change of this client removed after the read.
+// Caller holds the listing gate.
+func (f *FS) readListing(ctx context.Context, dir *Inode, used bool) (listRead, error) {
+	ds := dir.dir
 	start := f.listBeginRead(ds)
-	var ents []DirEntry
+	renStarted, renFinished := f.renStarted.Load(), f.renFinished.Load()
+	var r listRead
 	err := f.drv.ReadDir(ctx, dir.node, func(e DirEntry) bool {
-		ents = append(ents, e)
+		r.ents = append(r.ents, e)
 		return true
 	})
-	if err == nil {
-		f.listKeep(ds, start, ents)
-	}
-	f.listEnd(ds)
 	if err != nil {
-		if isErrno(err, syscall.ESTALE) {
-			f.dropInode(dir)
-		}
-		return nil, err
+		return r, err
 	}
-	out := make([]DirEntryPlus, 0, len(ents))
-	for _, e := range ents {
+	r.raced = f.mover != nil && (renStarted != renFinished || f.renStarted.Load() != renStarted)
+	if !r.raced {
+		f.listKeep(ds, start, r.ents, used)
+	}
+	r.out = make([]DirEntryPlus, 0, len(r.ents))
+	for _, e := range r.ents {
 		if e.Name == "." || e.Name == ".." || checkName(e.Name) != nil {
 			continue
 		}
 		p := DirEntryPlus{Name: e.Name, Type: e.Type, Ino: e.Ino}
-		if e.HasAttr {
+		if e.HasAttr && !r.raced && ds.listEpoch.Load() == start.epoch {
 			if ino := f.prime(dir, e.Name, e.Node, e.Attr); ino != nil {
 				p.Inode, p.Attr = ino, *ino.attr.Load()
 				p.Type, p.Ino = p.Attr.Mode&S_IFMT, p.Attr.Ino
 			}
 		}
-		out = append(out, p)
+		r.out = append(r.out, p)
 	}
-	return out, nil
+	return r, nil
 }
 
 // ReadDirNames lists the directory like ReadDirPlus, for a caller that

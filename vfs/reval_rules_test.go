@@ -203,7 +203,9 @@ func pathOf(n int) string {
 // TestE1_ErrorsArePathErrorsWithErrno: every error is an *fs.PathError or
 // *os.LinkError wrapping an errno; a slow server gives ETIMEDOUT, not a hang.
 func TestE1_ErrorsArePathErrorsWithErrno(t *testing.T) {
-	f, m := mount(t, memfs.Options{}, &vfs.Options{CheckInvariants: true, Timeout: 50 * time.Millisecond})
+	// NoReadAhead: the second stat must meet the stalled lookup, not a
+	// listing of the root.
+	f, m := mount(t, memfs.Options{}, &vfs.Options{CheckInvariants: true, Timeout: 50 * time.Millisecond, NoReadAhead: true})
 	_, err := f.Stat(bg, "missing")
 	var pe *os.PathError
 	if !errors.As(err, &pe) || !errors.Is(err, os.ErrNotExist) || !errors.Is(err, syscall.ENOENT) {
