@@ -124,6 +124,15 @@ func TestOpenHandleIsReopenedAfterReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.srv.KillConnections()
+	// Let the driver see the cut and reconnect first: a write sent on the
+	// dying connection would be lost with it, and would rightly fail the
+	// handle for good (writeback.go).
+	if err := eventually(10*time.Second, func() error {
+		_, err := e.fs.Getattr(ctx(t), f)
+		return err
+	}); err != nil {
+		t.Fatalf("no reconnect after the cut: %v", err)
+	}
 	err = eventually(10*time.Second, func() error {
 		_, err := h.WriteAt(ctx(t), []byte("after;"), 7)
 		if err == nil {
@@ -163,6 +172,12 @@ func TestRenamedHandleFollowsItsFileAfterReconnect(t *testing.T) {
 	}
 	e.fs.Moved(f, root, "new")
 	e.srv.KillConnections()
+	if err := eventually(10*time.Second, func() error { // see above
+		_, err := e.fs.Getattr(ctx(t), f)
+		return err
+	}); err != nil {
+		t.Fatalf("no reconnect after the cut: %v", err)
+	}
 	err = eventually(10*time.Second, func() error {
 		_, err := h.WriteAt(ctx(t), []byte("y"), 1)
 		if err == nil {
