@@ -181,6 +181,7 @@ func (f *FS) setattr(ctx context.Context, ino *Inode, s SetAttr) (Attr, error) {
 			return Attr{}, syscall.EINVAL
 		}
 	}
+	f.completePairs(ino, &s)
 	a, err := f.drv.Setattr(ctx, ino.node, s)
 	if err != nil {
 		if isErrno(err, syscall.ESTALE) {
@@ -190,6 +191,41 @@ func (f *FS) setattr(ctx context.Context, ino *Inode, s SetAttr) (Attr, error) {
 	}
 	f.setAttr(ino, a)
 	return *ino.attr.Load(), nil
+}
+
+// completePairs fills the half of a time or owner pair that s leaves alone
+// (futimens with UTIME_OMIT, chown to -1) from cached attributes, as sshfs
+// does from its cache: protocols that set the pair together (SFTP v3)
+// would otherwise first ask the server for it, a round trip (tar sets only
+// mtime on every file it extracts, right after writing it). The attributes
+// must be trusted (V1), except that an access time fetched within
+// AcRegMin is used even after this client's own writes expired the rest:
+// writing does not change it.
+func (f *FS) completePairs(ino *Inode, s *SetAttr) {
+	now := f.now()
+	fresh := ino.adl.Load() > now
+	recent := now-ino.fetched.Load() < int64(f.opts.AcRegMin)
+	c := ino.attr.Load()
+	const atime, mtime = SetAtime | SetAtimeNow, SetMtime | SetMtimeNow
+	switch {
+	case s.Valid&atime != 0 && s.Valid&mtime == 0 && fresh:
+		s.Valid |= SetMtime
+		s.MtimeNs = c.MtimeNs
+	case s.Valid&mtime != 0 && s.Valid&atime == 0 && (fresh || recent):
+		s.Valid |= SetAtime
+		s.AtimeNs = c.AtimeNs
+	}
+	if !fresh {
+		return
+	}
+	switch s.Valid & (SetUid | SetGid) {
+	case SetUid:
+		s.Valid |= SetGid
+		s.Gid = c.Gid
+	case SetGid:
+		s.Valid |= SetUid
+		s.Uid = c.Uid
+	}
 }
 
 // withInode resolves name and runs op on it, retrying once on ESTALE.

@@ -4,6 +4,8 @@ package vfs_test
 // client's does (acregmin..acregmax).
 
 import (
+	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -81,5 +83,49 @@ func TestV1_OwnChangeKeepsDirAttrs(t *testing.T) {
 	}
 	if after.MtimeNs <= before.MtimeNs {
 		t.Fatalf("mtime %d after changes, want later than %d", after.MtimeNs, before.MtimeNs)
+	}
+}
+
+// setattrRecorder is a driver that remembers the last SetAttr it was given.
+type setattrRecorder struct {
+	vfs.Driver
+	last vfs.SetAttr
+}
+
+func (r *setattrRecorder) Setattr(ctx context.Context, n vfs.Node, s vfs.SetAttr) (vfs.Attr, error) {
+	r.last = s
+	return r.Driver.Setattr(ctx, n, s)
+}
+
+// TestV1_SetattrCompletesPairsFromCache: a change of one half of a pair
+// (futimens of mtime alone, as tar does right after writing a file; chown
+// of the owner alone) reaches the driver with the other half from the
+// cache, so that a protocol setting pairs together (SFTP) need not ask the
+// server for it first.
+func TestV1_SetattrCompletesPairsFromCache(t *testing.T) {
+	m := memfs.New(memfs.Options{})
+	rec := &setattrRecorder{Driver: m.Driver()}
+	f, err := vfs.New(bg, rec, &vfs.Options{CheckInvariants: true})
+	must(t, err)
+	fl, err := f.OpenFile(bg, "x", os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	must(t, err)
+	a0 := fl.Inode().Attr()
+	_, err = fl.Write([]byte("data")) // expires the cached size and mtime
+	must(t, err)
+	_, err = f.SetattrInode(bg, fl.Inode(), vfs.SetAttr{Valid: vfs.SetMtime, MtimeNs: 1e18})
+	must(t, err)
+	if rec.last.Valid&vfs.SetAtime == 0 || rec.last.AtimeNs != a0.AtimeNs {
+		t.Fatalf("mtime alone reached the driver as %+v, want atime %d from the cache", rec.last, a0.AtimeNs)
+	}
+	_, err = f.SetattrInode(bg, fl.Inode(), vfs.SetAttr{Valid: vfs.SetUid, Uid: a0.Uid})
+	must(t, err)
+	if rec.last.Valid&vfs.SetGid == 0 || rec.last.Gid != a0.Gid {
+		t.Fatalf("uid alone reached the driver as %+v, want gid %d from the cache", rec.last, a0.Gid)
+	}
+	must(t, fl.Close())
+	a, err := f.Getattr(bg, "x")
+	must(t, err)
+	if a.MtimeNs != 1e18 || a.Size != 4 {
+		t.Fatalf("after the changes: mtime %d size %d", a.MtimeNs, a.Size)
 	}
 }

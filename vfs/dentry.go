@@ -77,12 +77,15 @@ type claim struct {
 // is what FUSE node ids map to and what the "at" calls take as a directory.
 // Its methods are safe for concurrent use.
 type Inode struct {
-	node Node                   // the driver's reference; immutable
-	attr atomic.Pointer[Attr]   // cached attributes; replaced whole
-	adl  atomic.Int64           // attribute validity deadline (FS clock ns)
-	ato  atomic.Int64           // the attribute timeout adl was last set with (ns)
-	dir  *dirState              // non-nil for directories
-	link atomic.Pointer[string] // cached symlink target
+	node Node                 // the driver's reference; immutable
+	attr atomic.Pointer[Attr] // cached attributes; replaced whole
+	adl  atomic.Int64         // attribute validity deadline (FS clock ns)
+	ato  atomic.Int64         // the attribute timeout adl was last set with (ns)
+	// fetched is when attr was last set (FS clock ns), even if adl was
+	// expired since by this client's own writes.
+	fetched atomic.Int64
+	dir     *dirState              // non-nil for directories
+	link    atomic.Pointer[string] // cached symlink target
 	// dentry is a directory's one hashed dentry (A2); for other files one of
 	// their names, used only to print paths. Guarded by FS.idMu for
 	// directories.

@@ -214,6 +214,7 @@ func (f *FS) attrTimeoutBounds(a *Attr) (lo, hi time.Duration) {
 // the NFS client's attribute cache timeouts).
 func (f *FS) trustAttr(ino *Inode, old, a *Attr) {
 	if f.opts.Policy == PolicyExclusive {
+		ino.fetched.Store(f.now())
 		ino.adl.Store(math.MaxInt64)
 		return
 	}
@@ -222,8 +223,10 @@ func (f *FS) trustAttr(ino *Inode, old, a *Attr) {
 	if old != nil && sameAttr(old, a) {
 		t = min(max(time.Duration(ino.ato.Load())*2, lo), hi)
 	}
+	now := f.now()
 	ino.ato.Store(int64(t))
-	ino.adl.Store(f.now() + int64(t))
+	ino.fetched.Store(now)
+	ino.adl.Store(now + int64(t))
 }
 
 // sameAttr reports whether nothing a cache cares about changed.
