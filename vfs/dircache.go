@@ -447,11 +447,9 @@ func (f *FS) cachedListing(ds *dirState, attrs bool) (out []DirEntryPlus, first,
 	out = make([]DirEntryPlus, len(l.ents))
 	for i, e := range l.ents {
 		p := DirEntryPlus{Name: e.name, Type: e.typ, Ino: e.ino}
-		if d := f.hash.find(ds, e.name); d != nil && d.st() == statePositive && f.valid(d, now) {
-			if ino := d.inode.Load(); ino != nil && ino.adl.Load() > now {
-				a := ino.attr.Load()
-				p.Inode, p.Attr, p.Type, p.Ino = ino, *a, a.Mode&S_IFMT, a.Ino
-			}
+		if ino := f.cachedInodeLocked(ds, e.name, now); ino != nil {
+			a := ino.attr.Load()
+			p.Inode, p.Attr, p.Type, p.Ino = ino, *a, a.Mode&S_IFMT, a.Ino
 		}
 		if attrs && e.plus && p.Inode == nil {
 			return nil, false, false
@@ -460,6 +458,31 @@ func (f *FS) cachedListing(ds *dirState, attrs bool) (out []DirEntryPlus, first,
 	}
 	first, l.used = !l.used, true
 	return out, first, true
+}
+
+// plusAnswersLocked reports whether ds's valid listing l can answer a
+// listing with attributes (cachedListing): every entry the driver listed
+// with attributes has them cached. Caller holds ds.mu.
+func (f *FS) plusAnswersLocked(ds *dirState, l *dirList, now int64) bool {
+	for _, e := range l.ents {
+		if e.plus && f.cachedInodeLocked(ds, e.name, now) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// cachedInodeLocked returns the cached inode of name in ds if its entry and
+// its attributes are valid at now. Caller holds ds.mu.
+func (f *FS) cachedInodeLocked(ds *dirState, name string, now int64) *Inode {
+	d := f.hash.find(ds, name)
+	if d == nil || d.st() != statePositive || !f.valid(d, now) {
+		return nil
+	}
+	if ino := d.inode.Load(); ino != nil && ino.adl.Load() > now {
+		return ino
+	}
+	return nil
 }
 
 // changeUnsure reports a failed change whose effect on the server is

@@ -17,7 +17,14 @@ package vfs
 //     (dirList.used), so the read-ahead stays one level in front of a
 //     walk, and a single ls does not crawl the tree. The queue is a stack:
 //     the subdirectories of the directory listed last come first, in
-//     listing order, as a depth-first walk wants them.
+//     listing order, as a depth-first walk wants them. A caller served a
+//     listing with attributes (FUSE READDIRPLUS: du, ls -l) also queues
+//     the subdirectories whose cached listing could not answer one, their
+//     entries' attributes having expired (cachedListing): they are read
+//     again the same way, so that a walk a few seconds after the last
+//     finds its next READDIRPLUS answered from fresh attributes instead of
+//     re-reading one directory after another. The listing read replaces
+//     the old one unused, so it keeps the walk one level ahead too.
 //  2. Lookup-driven listing (readahead_lookup.go): the second lookup of an
 //     uncached name in one directory that would go to the driver lists the
 //     directory instead, and answers from the listing.
@@ -79,9 +86,16 @@ type dirAhead struct {
 // readAhead is the FS's queue of subdirectories to list in the background.
 type readAhead struct {
 	mu      sync.Mutex
-	queue   []*Inode // a stack: the last is listed first
+	queue   []aheadItem // a stack: the last is listed first
 	workers int
 	idle    chan struct{} // closed when workers drops to 0
+}
+
+// aheadItem is a queued (pinned) subdirectory; plus: it is listed for a
+// caller served a listing with attributes.
+type aheadItem struct {
+	ino  *Inode
+	plus bool
 }
 
 // listFlightBegin makes the caller's listing of ds the one on the wire,
@@ -111,11 +125,11 @@ func (f *FS) listEndFlight(ds *dirState, mine bool) {
 }
 
 // listSpeculativeLocked enters the listing gate of ds and starts its flight
-// for a listing nobody asked for, if ds wants one now: no valid listing,
-// none on the wire, no change on the wire, not removed, not big. It never
-// waits. Caller holds ds.mu; a true answer is ended with listEndFlight.
-func (f *FS) listSpeculativeLocked(ds *dirState) bool {
-	if !f.wantsListingLocked(ds) || ds.mutating > 0 || ds.removing != nil {
+// for a listing nobody asked for, if ds wants one now (wantsListingLocked),
+// no change is on the wire and it is not being removed. It never waits.
+// Caller holds ds.mu; a true answer is ended with listEndFlight.
+func (f *FS) listSpeculativeLocked(ds *dirState, plus bool) bool {
+	if !f.wantsListingLocked(ds, plus) || ds.mutating > 0 || ds.removing != nil {
 		return false
 	}
 	ds.ahead.flight = make(chan struct{})
@@ -123,11 +137,15 @@ func (f *FS) listSpeculativeLocked(ds *dirState) bool {
 	return true
 }
 
-// wantsListingLocked reports whether ds is worth listing ahead of a caller.
-// Caller holds ds.mu.
-func (f *FS) wantsListingLocked(ds *dirState) bool {
-	return ds.ahead.flight == nil && !ds.dying.Load() &&
-		ds.inode.attr.Load().Size <= bigDirSize && f.listValid(ds) == nil
+// wantsListingLocked reports whether ds is worth listing ahead of a caller:
+// none on the wire, not removed, not big, and no valid listing or, plus,
+// none that could answer a listing with attributes. Caller holds ds.mu.
+func (f *FS) wantsListingLocked(ds *dirState, plus bool) bool {
+	if ds.ahead.flight != nil || ds.dying.Load() || ds.inode.attr.Load().Size > bigDirSize {
+		return false
+	}
+	l := f.listValid(ds)
+	return l == nil || plus && !f.plusAnswersLocked(ds, l, f.now())
 }
 
 // listRoom reports whether the listing cache has room for listings nobody
@@ -137,12 +155,14 @@ func (f *FS) listRoom() bool {
 }
 
 // readAheadSubdirs queues the subdirectories among the listed ents that
-// have no cached listing, and starts workers for them (heuristic 1).
-func (f *FS) readAheadSubdirs(ents []DirEntryPlus) {
+// have no cached listing, or, plus (the caller is served ents with
+// attributes), one that could not answer that caller, and starts workers
+// for them (heuristic 1).
+func (f *FS) readAheadSubdirs(ents []DirEntryPlus, plus bool) {
 	if f.opts.NoReadAhead || !f.listRoom() {
 		return
 	}
-	var batch []*Inode
+	var batch []aheadItem
 	for _, e := range ents {
 		if len(batch) == aheadPerListing {
 			break
@@ -153,7 +173,7 @@ func (f *FS) readAheadSubdirs(ents []DirEntryPlus) {
 		}
 		ds := ino.dir
 		ds.mu.Lock()
-		want := f.wantsListingLocked(ds)
+		want := f.wantsListingLocked(ds, plus)
 		ds.mu.Unlock()
 		if !want || !f.Pin(ino) {
 			continue
@@ -162,13 +182,13 @@ func (f *FS) readAheadSubdirs(ents []DirEntryPlus) {
 			f.Unpin(ino) // lost its name (evicted) before the pin, or queued meanwhile
 			continue
 		}
-		batch = append(batch, ino)
+		batch = append(batch, aheadItem{ino, plus})
 	}
 	if len(batch) == 0 {
 		return
 	}
 	q := &f.ahead
-	var dropped []*Inode
+	var dropped []aheadItem
 	q.mu.Lock()
 	for i := len(batch) - 1; i >= 0; i-- {
 		q.queue = append(q.queue, batch[i]) // the first listed is popped first
@@ -185,8 +205,8 @@ func (f *FS) readAheadSubdirs(ents []DirEntryPlus) {
 		go f.readAheadWorker()
 	}
 	q.mu.Unlock()
-	for _, ino := range dropped {
-		f.aheadDone(ino)
+	for _, it := range dropped {
+		f.aheadDone(it.ino)
 	}
 }
 
@@ -204,23 +224,24 @@ func (f *FS) readAheadWorker() {
 			q.mu.Unlock()
 			return
 		}
-		ino := q.queue[n-1]
-		q.queue[n-1] = nil
+		it := q.queue[n-1]
+		q.queue[n-1] = aheadItem{}
 		q.queue = q.queue[:n-1]
 		q.mu.Unlock()
-		f.readAheadOne(ino)
+		f.readAheadOne(it)
 	}
 }
 
-// readAheadOne lists the queued directory ino if it still wants it.
-func (f *FS) readAheadOne(ino *Inode) {
+// readAheadOne lists the queued directory if it still wants it.
+func (f *FS) readAheadOne(it aheadItem) {
+	ino := it.ino
 	defer f.aheadDone(ino)
 	ds := ino.dir
 	if !f.listRoom() {
 		return
 	}
 	ds.mu.Lock()
-	ok := f.listSpeculativeLocked(ds)
+	ok := f.listSpeculativeLocked(ds, it.plus)
 	ds.mu.Unlock()
 	if !ok {
 		return

@@ -6,6 +6,10 @@ package vfs_test
 // memfs tree whose every driver call takes raTreeLatency. Metrics:
 // ms/op (wall), drivercalls/op, readdirs/op, lookups/op. Compare with
 // NoReadAhead: go test -run XXX -bench ReadAhead -benchtime 3x ./vfs/
+//
+// The du workload walks a tree listed once before, whose files' attributes
+// have expired since (listings still valid), as du -s a few seconds after
+// an ls -R: every READDIRPLUS of a directory with files goes to the driver.
 
 import (
 	"fmt"
@@ -20,6 +24,10 @@ import (
 )
 
 const raTreeLatency = time.Millisecond
+
+// raAttrTTL is the files' attribute timeout of the du workload: the
+// warm-up walk's attributes expire, the timed walk's do not.
+const raAttrTTL = 500 * time.Millisecond
 
 // raTree makes a tree shaped like the comparison's (a slice of GOROOT/src):
 // 9 top directories of 4 subdirectories of 3, 13 files in every directory
@@ -88,21 +96,31 @@ func lstatPath(tb testing.TB, f *vfs.FS, p string) {
 func BenchmarkReadAhead(b *testing.B) {
 	m := memfs.New(memfs.Options{})
 	files := raTree(b, m)
+	walk := func(f *vfs.FS) {
+		if n := walkTree(b, f, f.Root()); n != len(files) {
+			b.Fatalf("walk saw %d files, want %d", n, len(files))
+		}
+	}
 	workloads := []struct {
 		name string
 		run  func(f *vfs.FS)
+		// warm runs untimed, at no latency, before run.
+		warm func(f *vfs.FS)
+		opts vfs.Options
 	}{
-		{"walk", func(f *vfs.FS) {
-			if n := walkTree(b, f, f.Root()); n != len(files) {
-				b.Fatalf("walk saw %d files, want %d", n, len(files))
-			}
-		}},
-		{"lstat", func(f *vfs.FS) {
+		{name: "walk", run: walk},
+		{name: "du", run: walk, opts: vfs.Options{AcRegMin: raAttrTTL, AcRegMax: raAttrTTL},
+			warm: func(f *vfs.FS) {
+				walk(f)
+				f.WaitReadAhead()
+				time.Sleep(raAttrTTL) // the files' attributes expire
+			}},
+		{name: "lstat", run: func(f *vfs.FS) {
 			for _, p := range files {
 				lstatPath(b, f, p)
 			}
 		}},
-		{"lstat16", func(f *vfs.FS) {
+		{name: "lstat16", run: func(f *vfs.FS) {
 			var wg sync.WaitGroup
 			share := (len(files) + 15) / 16
 			for w := 0; w < 16; w++ {
@@ -116,7 +134,7 @@ func BenchmarkReadAhead(b *testing.B) {
 			}
 			wg.Wait()
 		}},
-		{"ls", func(f *vfs.FS) {
+		{name: "ls", run: func(f *vfs.FS) {
 			_, err := f.ReadDirInode(bg, f.Root())
 			must(b, err)
 		}},
@@ -128,8 +146,13 @@ func BenchmarkReadAhead(b *testing.B) {
 				var calls, readdirs, lookups int64
 				for n := 0; n < b.N; n++ {
 					m.SetLatency("", 0)
-					f, err := vfs.New(bg, m.Driver(), &vfs.Options{NoReadAhead: off})
+					opts := w.opts
+					opts.NoReadAhead = off
+					f, err := vfs.New(bg, m.Driver(), &opts)
 					must(b, err)
+					if w.warm != nil {
+						w.warm(f)
+					}
 					m.SetLatency("", raTreeLatency)
 					m.ResetCalls()
 					start := time.Now()

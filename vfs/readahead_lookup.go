@@ -70,7 +70,7 @@ func (f *FS) missWantsListing(ds *dirState, name string) bool {
 	}
 	a.misses++
 	a.missLast = name // d.name: immutable, shared
-	if a.misses < lookupListAfter || a.missListed || !f.listRoom() || !f.listSpeculativeLocked(ds) {
+	if a.misses < lookupListAfter || a.missListed || !f.listRoom() || !f.listSpeculativeLocked(ds, false) {
 		return false
 	}
 	a.missListed = true

@@ -28,13 +28,18 @@ type listingDriver struct {
 	readdirs inflight
 	mu       sync.Mutex
 	barrier  chan struct{} // nil: no barrier; closed when two met
+	pass     int           // ReadDirs let through before the barrier holds
 }
 
 const barrierWait = 10 * time.Second
 
-func (l *listingDriver) setBarrier() {
+func (l *listingDriver) setBarrier() { l.setBarrierAfter(0) }
+
+// setBarrierAfter sets a barrier that lets the next pass ReadDirs through.
+func (l *listingDriver) setBarrierAfter(pass int) {
 	l.mu.Lock()
 	l.barrier = make(chan struct{})
+	l.pass = pass
 	l.mu.Unlock()
 }
 
@@ -43,6 +48,10 @@ func (l *listingDriver) ReadDir(ctx context.Context, dir vfs.Node, fn func(vfs.D
 	defer l.readdirs.exit()
 	l.mu.Lock()
 	b := l.barrier
+	if b != nil && l.pass > 0 {
+		l.pass--
+		b = nil
+	}
 	if b != nil && l.readdirs.cur.Load() >= 2 {
 		select {
 		case <-b:
@@ -126,6 +135,72 @@ func TestReadAhead_TreeWalkListsConcurrently(t *testing.T) {
 				must(t, err)
 				if got, want := listing(ents), serverListing(t, m, dir); got != want {
 					t.Fatalf("%q lists %q, server has %q", dir, got, want)
+				}
+			}
+			must(t, f.CheckInvariants())
+		})
+	}
+}
+
+// TestReadAhead_StaleAttrsRefreshConcurrently: a walk with attributes
+// (READDIRPLUS, as du) of a tree listed before, whose listings are still
+// valid but whose files' attributes expired, gets its subdirectories'
+// listings read again together ahead of it, each directory once, and sees
+// exactly the server's tree and attributes (C1). With NoReadAhead they are
+// read again one after another, as before.
+func TestReadAhead_StaleAttrsRefreshConcurrently(t *testing.T) {
+	const attrTTL = 300 * time.Millisecond
+	for _, off := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noreadahead=%v", off), func(t *testing.T) {
+			m := memfs.New(memfs.Options{NoWalk: true})
+			dirs := smallTree(t, m)
+			ld := &listingDriver{Driver: m.Driver()}
+			f, err := vfs.New(bg, ld, &vfs.Options{CheckInvariants: true, NoReadAhead: off,
+				AcRegMin: attrTTL, AcRegMax: attrTTL, AcDirMin: time.Hour})
+			must(t, err)
+			walkTree(t, f, f.Root())
+			f.WaitReadAhead()
+			time.Sleep(attrTTL) // the files' attributes expire, not the listings
+			// Changed behind our back: seen once the listing is read again.
+			must(t, m.Remote().WriteFile("a1/b2/f2", []byte("longer"), 0o644))
+			m.ResetCalls()
+			if !off {
+				// a0's listing by the walk goes first; the refreshes of its
+				// subdirectories, read ahead, must meet.
+				ld.setBarrierAfter(1)
+			}
+			walkTree(t, f, f.Root())
+			f.WaitReadAhead()
+			max, readdirs := ld.readdirs.max.Load(), m.Calls(memfs.OpReadDir)
+			other := m.Calls("") - readdirs
+			t.Logf("%d ReadDir (at most %d at once), %d other calls", readdirs, max, other)
+			switch {
+			case readdirs != int64(len(dirs)-1): // the root lists directories only: still fresh
+				t.Errorf("%d listings of %d directories with files, want each listed once", readdirs, len(dirs)-1)
+			case other != 0:
+				t.Errorf("%d other driver calls, want the listings to answer", other)
+			case !off && max < 2:
+				t.Errorf("at most %d listing on the wire at once, want the refreshes read ahead together", max)
+			case off && max != 1:
+				t.Errorf("%d listings at once without read-ahead", max)
+			}
+			for _, dir := range dirs {
+				if got, want := listing(must2(f.ReadDir(bg, dir+"/."))), serverListing(t, m, dir); got != want {
+					t.Fatalf("%q lists %q, server has %q", dir, got, want)
+				}
+				ino := f.Root()
+				if dir != "" {
+					for _, c := range strings.Split(dir, "/") {
+						ino, _, err = f.Lookup(bg, ino, c)
+						must(t, err)
+					}
+				}
+				for _, e := range must2(f.ReadDirInode(bg, ino)) {
+					want, err := m.Remote().Stat(strings.TrimPrefix(dir+"/"+e.Name, "/"))
+					must(t, err)
+					if e.Inode == nil || e.Attr.Size != want.Size || e.Attr.MtimeNs != want.MtimeNs {
+						t.Fatalf("%s/%s: cached %v size %d, server has size %d", dir, e.Name, e.Inode != nil, e.Attr.Size, want.Size)
+					}
 				}
 			}
 			must(t, f.CheckInvariants())

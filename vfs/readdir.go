@@ -56,7 +56,7 @@ func (f *FS) listDir(ctx context.Context, dir *Inode, attrs bool) ([]DirEntryPlu
 		if out, first, ok := f.cachedListing(ds, attrs); ok {
 			f.listEnd(ds)
 			if first {
-				f.readAheadSubdirs(out)
+				f.readAheadSubdirs(out, attrs)
 			}
 			return out, nil // C1
 		}
@@ -78,7 +78,7 @@ func (f *FS) listDir(ctx context.Context, dir *Inode, attrs bool) ([]DirEntryPlu
 			}
 			return nil, err
 		}
-		f.readAheadSubdirs(r.out)
+		f.readAheadSubdirs(r.out, attrs)
 		return r.out, nil
 	}
 }
