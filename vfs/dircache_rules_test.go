@@ -479,23 +479,13 @@ func TestC1_ConcurrentChangesKeepListingExact(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, uint64(g)))
 			name := func() string { return fmt.Sprintf("%s/n%d", dirs[rng.IntN(2)], rng.IntN(6)) }
 			for i := 0; i < 120; i++ {
-				switch rng.IntN(8) {
-				case 0, 1:
-					if fl, err := f.OpenFile(bg, name(), os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-						fl.Close()
-					}
-				case 2:
-					f.Remove(bg, name())
-				case 3, 4:
-					f.Rename(bg, name(), name())
-				case 5:
-					f.Mkdir(bg, name(), 0o755)
-				case 6:
-					f.Getattr(bg, name())
+				switch k := rng.IntN(8); k {
 				case 7:
 					if _, err := f.ReadDir(bg, dirs[rng.IntN(2)]); err != nil {
 						t.Error(err)
 					}
+				default:
+					randomChange(f, []randomOp{opCreate, opCreate, opRemove, opRename, opRename, opMkdir, opStat}[k], name)
 				}
 			}
 		}()

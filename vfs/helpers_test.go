@@ -3,6 +3,7 @@ package vfs_test
 import (
 	"context"
 	"errors"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -41,3 +42,33 @@ func must(t testing.TB, err error) {
 }
 
 var bg = context.Background()
+
+// randomOp is one change (or stat) the concurrency tests make at random.
+type randomOp int
+
+const (
+	opCreate randomOp = iota
+	opRemove
+	opRename
+	opMkdir
+	opStat
+)
+
+// randomChange makes op on names drawn from name; racing others, its
+// errors are expected and ignored (the tests check the end state).
+func randomChange(f *vfs.FS, op randomOp, name func() string) {
+	switch op {
+	case opCreate:
+		if fl, err := f.OpenFile(bg, name(), os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fl.Close()
+		}
+	case opRemove:
+		f.Remove(bg, name())
+	case opRename:
+		f.Rename(bg, name(), name())
+	case opMkdir:
+		f.Mkdir(bg, name(), 0o755)
+	case opStat:
+		f.Getattr(bg, name())
+	}
+}

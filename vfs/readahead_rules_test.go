@@ -404,19 +404,9 @@ func testReadAheadRaces(t *testing.T, maxDentries int) {
 			dir := func() string { return dirs[rng.IntN(len(dirs))] }
 			name := func() string { return fmt.Sprintf("%s/n%d", dir(), rng.IntN(6)) }
 			for i := 0; i < 150; i++ {
-				switch rng.IntN(10) {
-				case 0, 1:
-					if fl, err := f.OpenFile(bg, name(), os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-						fl.Close()
-					}
-				case 2:
-					f.Remove(bg, name())
-				case 3:
-					f.Rename(bg, name(), name())
-				case 4:
-					f.Mkdir(bg, name(), 0o755)
-				case 5, 6:
-					f.Getattr(bg, name())
+				switch k := rng.IntN(10); k {
+				case 0, 1, 2, 3, 4, 5, 6:
+					randomChange(f, []randomOp{opCreate, opCreate, opRemove, opRename, opMkdir, opStat, opStat}[k], name)
 				default:
 					dir := f.Root()
 					if i := rng.IntN(3); i > 0 {
