@@ -2,16 +2,19 @@ package fuse
 
 // Directory listings: OPENDIR, READDIR, READDIRPLUS, RELEASEDIR, FSYNCDIR.
 //
-// The listing is read from the core once per pass (at offset 0; the core
-// answers from its cached listing while it has one, rule C1) and kept in
-// the handle; the kernel's offsets index that snapshot, entry i being
-// followed by offset i+1. READDIRPLUS gives the
-// kernel an entry (node id and attributes, one lookup reference) only for
-// names the core has a valid cached Inode for, which includes those the
-// listing itself primed; for the others it sends no node id and the kernel
-// looks the name up through LOOKUP, so that the core alone decides how a
-// name gets into its cache (rule L1). "." and ".." never carry a node id:
-// the kernel skips them without giving the reference back.
+// Unless PolicyCloseToOpen asks for a fresh look at every open, the kernel
+// caches listings itself and sends no OPENDIR (kdir.go): READDIR comes
+// without a handle and the snapshots are kept by node. Otherwise a handle
+// keeps its snapshot (handles.go). Either way the listing is read from the
+// core once per pass (at offset 0; the core answers from its cached listing
+// while it has one, rule C1) and the kernel's offsets index that snapshot,
+// entry i being followed by dirOffset(gen, i). READDIRPLUS gives the kernel
+// an entry (node id and attributes, one lookup reference) only for names
+// the core has a live Inode for, which includes those the listing itself
+// primed; for the others it sends no node id and the kernel looks the name
+// up through LOOKUP, so that the core alone decides how a name gets into
+// its cache (rule L1). "." and ".." never carry a node id: the kernel skips
+// them without giving the reference back.
 //
 // Locks: handle.mu (handles.go) serialises the requests of one directory
 // handle around its snapshot.
@@ -26,6 +29,9 @@ import (
 )
 
 func (s *fileSystem) OpenDir(cancel <-chan struct{}, in *gofuse.OpenIn, out *gofuse.OpenOut) gofuse.Status {
+	if s.kdir != nil {
+		return gofuse.ENOSYS // the kernel caches listings (kdir.go)
+	}
 	ino, st := s.inode(in.NodeId)
 	if !st.Ok() {
 		return st
@@ -55,7 +61,7 @@ func (s *fileSystem) ReleaseDir(in *gofuse.ReleaseIn) {
 // FsyncDir has nothing to do: directory changes are made on the server by
 // the call that makes them.
 func (s *fileSystem) FsyncDir(cancel <-chan struct{}, in *gofuse.FsyncIn) gofuse.Status {
-	if s.handles.get(in.Fh) == nil {
+	if s.handles.get(in.Fh) == nil && (in.Fh != 0 || s.kdir == nil) {
 		return gofuse.Status(syscall.EBADF)
 	}
 	return gofuse.OK
@@ -69,21 +75,18 @@ func (s *fileSystem) ReadDirPlus(cancel <-chan struct{}, in *gofuse.ReadIn, out 
 	return s.readDir(cancel, in, out, true)
 }
 
-// readDir serves one READDIR or READDIRPLUS request from the handle's
-// snapshot, taking a new snapshot at offset 0.
+// readDir serves one READDIR or READDIRPLUS request from the snapshot of
+// its handle, or without one of its node, taking a new snapshot at offset 0.
 func (s *fileSystem) readDir(cancel <-chan struct{}, in *gofuse.ReadIn, out *gofuse.DirEntryList, plus bool) gofuse.Status {
+	if in.Fh == 0 && s.kdir != nil {
+		return s.readDirNode(cancel, in, out, plus)
+	}
 	h := s.handles.get(in.Fh)
 	if h == nil {
 		return gofuse.Status(syscall.EBADF)
 	}
 	h.mu.Lock()
-	var unpin []*vfs.Inode
-	defer func() {
-		h.mu.Unlock()
-		for _, n := range unpin {
-			s.fsys.Unpin(n)
-		}
-	}()
+	defer h.mu.Unlock()
 	if in.Offset == 0 || !h.listed {
 		ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
 		defer end()
@@ -91,11 +94,50 @@ func (s *fileSystem) readDir(cancel <-chan struct{}, in *gofuse.ReadIn, out *gof
 		if err != nil {
 			return s.status(ctx, "readdir", &in.InHeader, err)
 		}
-		unpin = h.setSnapshot(s.fsys, entries)
+		h.entries, h.listed = entries, true
 	}
-	for i := in.Offset; i < uint64(len(h.entries)); i++ {
-		e := &h.entries[i]
-		de := gofuse.DirEntry{Name: e.name, Mode: e.typ, Ino: e.ino, Off: i + 1}
+	s.addEntries(out, h.entries, in.Offset, 0, plus)
+	return gofuse.OK
+}
+
+// readDirNode serves a READDIR or READDIRPLUS without a handle (kdir.go).
+func (s *fileSystem) readDirNode(cancel <-chan struct{}, in *gofuse.ReadIn, out *gofuse.DirEntryList, plus bool) gofuse.Status {
+	gen, from := splitDirOffset(in.Offset)
+	var snap *kdirSnap
+	if in.Offset != 0 {
+		snap = s.kdir.snapshot(in.NodeId, gen)
+	}
+	if snap == nil {
+		ino, st := s.inode(in.NodeId)
+		if !st.Ok() {
+			return st
+		}
+		ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
+		defer end()
+		fl, err := s.fsys.OpenInode(ctx, ino, syscall.O_RDONLY|syscall.O_DIRECTORY)
+		if err != nil {
+			return s.status(ctx, "readdir", &in.InHeader, err)
+		}
+		entries, err := s.listing(ctx, fl, plus)
+		fl.Close() // a directory's: nothing to fail
+		if err != nil {
+			return s.status(ctx, "readdir", &in.InHeader, err)
+		}
+		snap = s.kdir.put(in.NodeId, entries, s.fsys.ListingTimeout(ino))
+	}
+	if !s.addEntries(out, snap.entries, from, snap.gen, plus) {
+		s.kdir.done(in.NodeId, snap)
+	}
+	return gofuse.OK
+}
+
+// addEntries adds entries from position from on to out, as far as they
+// fit, with offsets of generation gen. It reports whether it added any.
+func (s *fileSystem) addEntries(out *gofuse.DirEntryList, entries []listEntry, from, gen uint64, plus bool) bool {
+	i := from
+	for ; i < uint64(len(entries)); i++ {
+		e := &entries[i]
+		de := gofuse.DirEntry{Name: e.name, Mode: e.typ, Ino: e.ino, Off: dirOffset(gen, int(i))}
 		if !plus {
 			if !out.AddDirEntry(de) {
 				break
@@ -107,10 +149,10 @@ func (s *fileSystem) readDir(cancel <-chan struct{}, in *gofuse.ReadIn, out *gof
 			break
 		}
 		if e.node != nil && i >= 2 { // entries 0 and 1 are "." and ".."
-			s.entryOut(eo, e.node, &e.attr) // pinned by the snapshot: alive
+			s.entryOut(eo, e.node, &e.attr) // no node id if forgotten since listed
 		}
 	}
-	return gofuse.OK
+	return i > from
 }
 
 // listing reads the directory of fl: ".", ".." and its entries. plus asks

@@ -60,6 +60,9 @@ func (s *fileSystem) lookupEntry(ctx context.Context, dir *vfs.Inode, name strin
 // Forget gives back nlookup references of a node id.
 func (s *fileSystem) Forget(nodeid, nlookup uint64) {
 	s.nodes.forget(nodeid, nlookup)
+	if s.kdir != nil && s.nodes.inode(nodeid) == nil {
+		s.kdir.forget(nodeid)
+	}
 }
 
 // created answers a request that made name in dir for ino: the entry reply

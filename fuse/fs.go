@@ -35,6 +35,9 @@ type fileSystem struct {
 
 	nodes   nodeTable
 	handles handleTable
+	// kdir: the kernel caches directory listings (kdir.go); nil under
+	// PolicyCloseToOpen, where every opendir asks.
+	kdir *kdirCache
 }
 
 func newFileSystem(fsys *vfs.FS, log *slog.Logger, readOnly bool) *fileSystem {
@@ -47,6 +50,9 @@ func newFileSystem(fsys *vfs.FS, log *slog.Logger, readOnly bool) *fileSystem {
 		noXattrs:      !fsys.HasXattrs(),
 	}
 	s.nodes.init(fsys)
+	if s.ttl.keepCache {
+		s.kdir = newKdirCache()
+	}
 	return s
 }
 
@@ -55,7 +61,13 @@ func (s *fileSystem) String() string { return "netvfs" }
 // SetDebug is go-fuse's switch for its own logging; Options.Debug sets that.
 func (s *fileSystem) SetDebug(bool) {}
 
-func (s *fileSystem) Init(*gofuse.Server) {}
+func (s *fileSystem) Init(srv *gofuse.Server) {
+	if s.kdir != nil {
+		s.kdir.mu.Lock()
+		s.kdir.srv = srv
+		s.kdir.mu.Unlock()
+	}
+}
 
 // OnUnmount runs after the last request: the kernel sends no RELEASE or
 // FORGET for what it still held, so close the files and unpin the Inodes
@@ -66,6 +78,9 @@ func (s *fileSystem) OnUnmount() {
 		s.closeHandle(ctx, h)
 	}
 	s.nodes.forgetAll()
+	if s.kdir != nil {
+		s.kdir.stop()
+	}
 }
 
 // inode resolves the node id of a request.
@@ -79,7 +94,7 @@ func (s *fileSystem) inode(id uint64) (*vfs.Inode, gofuse.Status) {
 
 // closeHandle releases an open file or directory handle.
 func (s *fileSystem) closeHandle(ctx context.Context, h *handle) error {
-	h.dropSnapshot(s.fsys)
+	h.dropSnapshot()
 	return h.file.CloseContext(ctx, false)
 }
 

@@ -5,9 +5,8 @@ package fuse
 // A handle of a directory also keeps the listing READDIR and READDIRPLUS
 // serve offsets from: a snapshot taken at offset 0 (opendir, rewinddir), so
 // that a listing read in several requests neither skips nor repeats names
-// while the directory changes. The Inodes of the snapshot stay pinned until
-// the next snapshot or RELEASEDIR, so that an entry handed to the kernel later
-// in the listing still names a live Inode.
+// while the directory changes (PolicyCloseToOpen; otherwise the kernel
+// caches listings and the snapshots are kept by node, kdir.go).
 //
 // Locks: handleTable.m is a sync.Map (handles are added once and removed
 // once; READ and WRITE look them up without a lock). handle.mu guards the
@@ -26,10 +25,9 @@ import (
 type handle struct {
 	file *vfs.File
 
-	mu      sync.Mutex   // guards the fields below (directories only)
-	entries []listEntry  // snapshot, "." and ".." first; offset i+1 follows entries[i]
-	pinned  []*vfs.Inode // Inodes of the snapshot, pinned while it lives
-	listed  bool         // entries is a snapshot (taken at offset 0)
+	mu      sync.Mutex  // guards the fields below (directories only)
+	entries []listEntry // snapshot, "." and ".." first; offset i+1 follows entries[i]
+	listed  bool        // entries is a snapshot (taken at offset 0)
 }
 
 // listEntry is one name of a directory snapshot.
@@ -92,32 +90,9 @@ func (t *handleTable) count() int {
 	return n
 }
 
-// setSnapshot replaces the directory snapshot, keeping its Inodes pinned, and
-// returns the Inodes of the previous one for the caller to unpin once h.mu is
-// released. Caller holds h.mu.
-func (h *handle) setSnapshot(fsys *vfs.FS, entries []listEntry) (unpin []*vfs.Inode) {
-	unpin = h.pinned
-	h.pinned = nil
-	for i := range entries {
-		if n := entries[i].node; n != nil {
-			if !fsys.Pin(n) {
-				entries[i].node = nil // forgotten since listed: no node id for it
-				continue
-			}
-			h.pinned = append(h.pinned, n)
-		}
-	}
-	h.entries, h.listed = entries, true
-	return unpin
-}
-
-// dropSnapshot forgets the snapshot and unpins its Inodes (RELEASEDIR).
-func (h *handle) dropSnapshot(fsys *vfs.FS) {
+// dropSnapshot forgets the directory snapshot (RELEASEDIR).
+func (h *handle) dropSnapshot() {
 	h.mu.Lock()
-	unpin := h.pinned
-	h.pinned, h.entries, h.listed = nil, nil, false
+	h.entries, h.listed = nil, false
 	h.mu.Unlock()
-	for _, n := range unpin {
-		fsys.Unpin(n)
-	}
 }

@@ -58,6 +58,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // dirList is one directory's cached complete listing.
@@ -494,4 +495,26 @@ func changeUnsure(d *dentry, err error) bool {
 		return false
 	}
 	return transient(err) || isErrno(err, syscall.EEXIST) && d.st() != statePositive
+}
+
+// ListingTimeout returns how much longer the cached listing of directory
+// dir stays valid (rule C1): 0 when there is none, math.MaxInt64 when it
+// lasts until this client changes it (PolicyExclusive). A frontend that
+// keeps a listing it was served (the kernel's directory cache) keeps it no
+// longer than this, so that it goes no staler than the core's.
+func (f *FS) ListingTimeout(dir *Inode) time.Duration {
+	ds := dir.dir
+	if ds == nil {
+		return 0
+	}
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	l := f.listValid(ds)
+	switch {
+	case l == nil:
+		return 0
+	case l.deadline == math.MaxInt64:
+		return math.MaxInt64
+	}
+	return time.Duration(max(l.deadline-f.now(), 0))
 }
