@@ -139,6 +139,9 @@ func (f *FS) getattrRaced(ctx context.Context, ino *Inode, force bool) (Attr, er
 	if !force && ino.adl.Load() > f.now() {
 		return *ino.attr.Load(), nil
 	}
+	if !force && f.attrByListing(ctx, ino) {
+		return *ino.attr.Load(), nil // read-ahead (readahead_lookup.go)
+	}
 	var a Attr
 	var err error
 	if f.reval != nil {

@@ -12,10 +12,13 @@ package vfs
 //     listing of directory D, the subdirectories of D that have no cached
 //     listing are queued (at most aheadPerListing per listing) and listed in
 //     the background by at most aheadWorkers goroutines per FS, while the
-//     listing cache has room (listRoom). A listing read ahead reads ahead
-//     its own subdirectories only when a caller is first served it
-//     (dirList.used), so the read-ahead stays one level in front of a
-//     walk, and a single ls does not crawl the tree. The queue is a stack:
+//     listing cache has room (listRoom). A caller first served a listing
+//     that was read ahead (dirList.used) is descending a tree: the
+//     subdirectories it queues are deep, and each, once listed, queues its
+//     own subdirectories too, so the read-ahead runs two levels in front
+//     of a walk (a listing waits for its subdirectories' at each level
+//     otherwise). Any other listing read ahead reads ahead nothing, so a
+//     single ls does not crawl the tree. The queue is a stack:
 //     the subdirectories of the directory listed last come first, in
 //     listing order, as a depth-first walk wants them. A caller served a
 //     listing with attributes (FUSE READDIRPLUS: du, ls -l) also queues
@@ -80,6 +83,7 @@ type dirAhead struct {
 	misses     int32
 	missLast   string
 	missListed bool
+	attrListed int64       // FS clock: the last listing for expired attributes
 	queued     atomic.Bool // on FS.ahead's queue (pinned)
 }
 
@@ -92,10 +96,12 @@ type readAhead struct {
 }
 
 // aheadItem is a queued (pinned) subdirectory; plus: it is listed for a
-// caller served a listing with attributes.
+// caller served a listing with attributes; deep: once listed, it queues
+// its own subdirectories.
 type aheadItem struct {
 	ino  *Inode
 	plus bool
+	deep bool
 }
 
 // listFlightBegin makes the caller's listing of ds the one on the wire,
@@ -158,7 +164,7 @@ func (f *FS) listRoom() bool {
 // have no cached listing, or, plus (the caller is served ents with
 // attributes), one that could not answer that caller, and starts workers
 // for them (heuristic 1).
-func (f *FS) readAheadSubdirs(ents []DirEntryPlus, plus bool) {
+func (f *FS) readAheadSubdirs(ents []DirEntryPlus, plus, deep bool) {
 	if f.opts.NoReadAhead || !f.listRoom() {
 		return
 	}
@@ -182,7 +188,7 @@ func (f *FS) readAheadSubdirs(ents []DirEntryPlus, plus bool) {
 			f.Unpin(ino) // lost its name (evicted) before the pin, or queued meanwhile
 			continue
 		}
-		batch = append(batch, aheadItem{ino, plus})
+		batch = append(batch, aheadItem{ino, plus, deep})
 	}
 	if len(batch) == 0 {
 		return
@@ -247,9 +253,12 @@ func (f *FS) readAheadOne(it aheadItem) {
 		return
 	}
 	ctx, cancel := f.callCtx(context.Background())
-	f.readListing(ctx, ino, false) // speculative: an error changes nothing
+	r, err := f.readListing(ctx, ino, false) // speculative: an error changes nothing
 	cancel()
 	f.listEndFlight(ds, true)
+	if err == nil && it.deep {
+		f.readAheadSubdirs(r.out, it.plus, false)
+	}
 }
 
 // aheadDone takes ino off the queue's books.

@@ -17,6 +17,14 @@ package vfs
 // in the directory while the listing is on the wire do not wait for it:
 // they go to the driver as before (their own claims keep L1 as it was).
 //
+// Expired attributes count the same way: the lookupListAfter-th getattr
+// in one directory that would go to the driver because a name's attributes
+// expired (ls -l, rm -rf or git status a few seconds after the last look,
+// when the kernel answers the listing from its own cache) lists the
+// directory instead, which refreshes every listed name's attributes in
+// place (prime); the getattr is then answered from the cache if the
+// listing refreshed its inode, else by the driver as before.
+//
 // Locks: the miss counts (dirAhead) are guarded by dirState.mu. The
 // listing is started without waiting at the listing gate
 // (listSpeculativeLocked): the lister holds a name claim.
@@ -32,7 +40,7 @@ func (f *FS) lookupByListing(ctx context.Context, dir *Inode, d *dentry) (answer
 		return false, nil
 	}
 	ds := dir.dir
-	if !f.missWantsListing(ds, d.name) {
+	if !f.missWantsListing(ds, d.name, false) {
 		return false, nil
 	}
 	r, err := f.readListing(ctx, dir, false)
@@ -56,8 +64,9 @@ func (f *FS) lookupByListing(ctx context.Context, dir *Inode, d *dentry) (answer
 // missWantsListing counts a driver lookup of name in ds and reports whether
 // ds is to be listed instead; if so the listing gate and ds's flight are
 // taken (end them with listEndFlight). A name asked again (a retry after
-// a transient error) is no sign of a scan and does not count.
-func (f *FS) missWantsListing(ds *dirState, name string) bool {
+// a transient error) is no sign of a scan and does not count. attrs: the
+// name's attributes expired; a valid listing is read again all the same.
+func (f *FS) missWantsListing(ds *dirState, name string, attrs bool) bool {
 	now := f.now()
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
@@ -70,9 +79,35 @@ func (f *FS) missWantsListing(ds *dirState, name string) bool {
 	}
 	a.misses++
 	a.missLast = name // d.name: immutable, shared
-	if a.misses < lookupListAfter || a.missListed || !f.listRoom() || !f.listSpeculativeLocked(ds, false) {
+	// Expired attributes may list again in the window, once per
+	// AcRegMin: the listing refreshed them all.
+	again := attrs && now-a.attrListed >= int64(f.opts.AcRegMin)
+	if a.misses < lookupListAfter || a.missListed && !again || !f.listRoom() || !f.listSpeculativeLocked(ds, attrs) {
 		return false
 	}
 	a.missListed = true
+	if attrs {
+		a.attrListed = now
+	}
 	return true
+}
+
+// attrByListing refreshes the expired attributes of ino by listing its
+// directory when the heuristic says so, and reports whether they are valid
+// now; false means the caller asks the driver as before.
+func (f *FS) attrByListing(ctx context.Context, ino *Inode) bool {
+	if f.opts.NoReadAhead || f.opts.Policy == PolicyExclusive {
+		return false // there attributes expire only by doubt, one by one
+	}
+	d := ino.dentry.Load()
+	if d == nil || d.parent == nil || d.st() != statePositive || d.inode.Load() != ino {
+		return false
+	}
+	ds := d.parent
+	if !f.missWantsListing(ds, d.name, true) {
+		return false
+	}
+	_, err := f.readListing(ctx, ds.inode, false)
+	f.listEndFlight(ds, true)
+	return err == nil && ino.adl.Load() > f.now()
 }

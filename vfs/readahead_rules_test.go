@@ -250,6 +250,45 @@ func TestReadAhead_LsReadsAheadOneLevel(t *testing.T) {
 	}
 }
 
+// TestReadAhead_WalkReadsTwoLevelsAhead: once a walk is served a listing
+// that was read ahead (it descends), the read-ahead goes two levels in
+// front of it: the subdirectories' listings and theirs. A single ls stays
+// one level deep (TestReadAhead_LsReadsAheadOneLevel).
+func TestReadAhead_WalkReadsTwoLevelsAhead(t *testing.T) {
+	f, m := mount(t, memfs.Options{}, &vfs.Options{CheckInvariants: true})
+	r := m.Remote()
+	for _, d := range []string{"a", "a/b0", "a/b1", "a/b0/c0", "a/b0/c1", "a/b1/c0", "a/b0/c0/d", "x"} {
+		must(t, r.Mkdir(d, 0o755))
+	}
+	m.ResetCalls()
+	must2(f.ReadDir(bg, "/"))
+	f.WaitReadAhead()
+	if n := m.Calls(memfs.OpReadDir); n != 1+2 { // the root, a and x
+		t.Fatalf("ls of the root made %d listings, want 3", n)
+	}
+	m.ResetCalls()
+	must2(f.ReadDir(bg, "a")) // read ahead: the walk descends
+	f.WaitReadAhead()
+	if n := m.Calls(memfs.OpReadDir); n != 2+3 { // b0 and b1, then their c's
+		t.Fatalf("descending into a read-ahead listing made %d listings, want 5", n)
+	}
+	rest := []string{"a/b0", "a/b0/c0", "a/b0/c0/d", "a/b0/c1", "a/b1", "a/b1/c0"}
+	want := map[string]string{}
+	for _, d := range rest {
+		want[d] = serverListing(t, m, d)
+	}
+	m.ResetCalls()
+	for _, d := range rest {
+		if got := listing(must2(f.ReadDir(bg, d))); got != want[d] {
+			t.Fatalf("%s lists %q, server has %q", d, got, want[d])
+		}
+		f.WaitReadAhead()
+	}
+	if n := m.Calls(memfs.OpReadDir); n != 1 { // a/b0/c0/d, two levels below a
+		t.Fatalf("the rest of the walk made %d listings, want 1", n)
+	}
+}
+
 // TestReadAhead_LookupsListOnce: lookups of many names of one uncached
 // directory cost one driver lookup and one listing, and give the server's
 // answers; a big directory is looked up by name.
@@ -314,6 +353,45 @@ func TestReadAhead_LookupsListOnce(t *testing.T) {
 			t.Fatalf("a big directory was listed for %d lookups", 5)
 		}
 	})
+}
+
+// TestReadAhead_ExpiredAttrsListOnce: getattrs of names whose entries are
+// valid but whose attributes expired (rm -rf or ls -l a few seconds after
+// the last look, the kernel listing from its own cache) list the directory
+// on the second one instead of asking the driver for each; the answers are
+// the server's. With NoReadAhead each goes to the driver, as before.
+func TestReadAhead_ExpiredAttrsListOnce(t *testing.T) {
+	const n = 20
+	const attrTTL = 50 * time.Millisecond
+	for _, off := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noreadahead=%v", off), func(t *testing.T) {
+			f, m := mount(t, memfs.Options{NoRevalidate: true}, &vfs.Options{CheckInvariants: true, NoReadAhead: off,
+				AcRegMin: attrTTL, AcRegMax: attrTTL, AcDirMin: time.Hour})
+			must(t, m.Remote().Mkdir("d", 0o755))
+			for i := 0; i < n; i++ {
+				must(t, m.Remote().WriteFile(fmt.Sprintf("d/f%d", i), nil, 0o644))
+			}
+			must2(f.ReadDir(bg, "d"))
+			f.WaitReadAhead()
+			time.Sleep(2 * attrTTL) // the files' attributes expire, not their names
+			for i := 0; i < n; i++ {
+				must(t, m.Remote().WriteFile(fmt.Sprintf("d/f%d", i), make([]byte, i), 0o644))
+			}
+			m.ResetCalls()
+			for i := 0; i < n; i++ {
+				a, err := f.Getattr(bg, fmt.Sprintf("d/f%d", i))
+				must(t, err)
+				if a.Size != int64(i) {
+					t.Fatalf("f%d: size %d, the server has %d", i, a.Size, i)
+				}
+			}
+			getattrs, readdirs := m.Calls(memfs.OpGetattr), m.Calls(memfs.OpReadDir)
+			t.Logf("%d Getattr, %d ReadDir", getattrs, readdirs)
+			if !off && (getattrs != 1 || readdirs != 1) || off && (getattrs != n || readdirs != 0) {
+				t.Fatalf("%d getattrs and %d listings for %d names with expired attributes", getattrs, readdirs, n)
+			}
+		})
+	}
 }
 
 // TestReadAhead_OpenInCompleteDirectory: an open without O_CREAT of a name

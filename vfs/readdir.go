@@ -56,7 +56,7 @@ func (f *FS) listDir(ctx context.Context, dir *Inode, attrs bool) ([]DirEntryPlu
 		if out, first, ok := f.cachedListing(ds, attrs); ok {
 			f.listEnd(ds)
 			if first {
-				f.readAheadSubdirs(out, attrs)
+				f.readAheadSubdirs(out, attrs, true)
 			}
 			return out, nil // C1
 		}
@@ -78,7 +78,7 @@ func (f *FS) listDir(ctx context.Context, dir *Inode, attrs bool) ([]DirEntryPlu
 			}
 			return nil, err
 		}
-		f.readAheadSubdirs(r.out, attrs)
+		f.readAheadSubdirs(r.out, attrs, false)
 		return r.out, nil
 	}
 }
