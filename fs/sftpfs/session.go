@@ -381,22 +381,64 @@ func (s *session) recvLoop() {
 	}
 }
 
-// writeLoop sends queued batches until the session dies.
+// writeLoop sends queued batches until the session dies. Small packets
+// queued together (a batch, and whatever else is queued by then) go out in
+// one write, so one SSH packet and one system call carry them: a create's
+// OPEN and LSTAT, a CLOSE and the next OPEN. A large packet (a WRITE's
+// data) is written alone, without a copy.
 func (s *session) writeLoop() {
+	var buf []byte
+	write := func(b []byte) bool {
+		if _, err := s.stdin.Write(b); err != nil {
+			s.fail(err)
+			return false
+		}
+		return true
+	}
 	for {
+		var batch [][]byte
 		select {
-		case batch := <-s.sendq:
+		case batch = <-s.sendq:
+		case <-s.dead:
+			return
+		}
+		buf = buf[:0]
+		for more := true; more; {
 			for _, b := range batch {
-				if _, err := s.stdin.Write(b); err != nil {
-					s.fail(err)
+				if len(b) < coalesceMax && len(buf)+len(b) <= coalesceBuf {
+					buf = append(buf, b...)
+					continue
+				}
+				if len(buf) > 0 && !write(buf) {
 					return
 				}
+				buf = buf[:0]
+				if len(b) >= coalesceMax {
+					if !write(b) {
+						return
+					}
+				} else {
+					buf = append(buf, b...)
+				}
 			}
-		case <-s.dead:
+			select {
+			case batch = <-s.sendq:
+			default:
+				more = false
+			}
+		}
+		if len(buf) > 0 && !write(buf) {
 			return
 		}
 	}
 }
+
+// Coalescing bounds: packets under coalesceMax bytes are gathered, at most
+// coalesceBuf bytes at a time (about an SSH channel packet).
+const (
+	coalesceMax = 4 << 10
+	coalesceBuf = 32 << 10
+)
 
 // readPacket reads one packet: its type and the body after the type byte.
 func (s *session) readPacket() (byte, []byte, error) {
