@@ -129,3 +129,48 @@ func TestCloseToOpenListsAtEveryOpen(t *testing.T) {
 		t.Fatalf("listing after a remote create: %q, want \"x\"", got)
 	}
 }
+
+// TestKdirCacheBounds: the kernel's copy is dropped at the earliest
+// deadline of the listings it was served (C1), a snapshot lives until a
+// request reads past its end or its node is forgotten, and the generation
+// in an offset finds only its own snapshot.
+func TestKdirCacheBounds(t *testing.T) {
+	c := newKdirCache()
+	ents := []listEntry{{name: "."}, {name: ".."}, {name: "a"}}
+	s1 := c.put(7, ents, time.Hour)
+	due := c.expiry[7].due
+	c.put(7, ents, 2*time.Hour) // later: the first deadline stands
+	if c.expiry[7].due != due {
+		t.Fatalf("a later listing moved the kernel's deadline from %v to %v", due, c.expiry[7].due)
+	}
+	s3 := c.put(7, ents, 0) // not kept by the core: dropped at once
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.Lock()
+		_, pending := c.expiry[7]
+		c.mu.Unlock()
+		if !pending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a listing the core does not keep was not dropped from the kernel")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if c.snapshot(7, s1.gen) != nil || c.snapshot(7, s3.gen) != s3 {
+		t.Fatal("an offset's generation found another snapshot")
+	}
+	if gen, from := splitDirOffset(dirOffset(s3.gen, 2)); gen != s3.gen || from != 3 {
+		t.Fatalf("offset of entry 2 splits to generation %d position %d", gen, from)
+	}
+	c.done(7, s1) // an older pass ending leaves the newer snapshot
+	if c.snapshot(7, s3.gen) != s3 {
+		t.Fatal("the end of an older pass dropped the current snapshot")
+	}
+	c.put(8, ents, time.Hour)
+	c.forget(8)
+	c.done(7, s3)
+	if len(c.snaps) != 0 || len(c.expiry) != 0 {
+		t.Fatalf("%d snapshots and %d pending drops left after their ends", len(c.snaps), len(c.expiry))
+	}
+}
