@@ -168,6 +168,10 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("measuring the tree: %w", err)
 	}
+	local, err := measureLocal(ctx, t, filepath.Join(e.work, "local"), max(o.reps, 3))
+	if err != nil {
+		return fmt.Errorf("measuring the tree on the local disk: %w", err)
+	}
 	cfg := &runConfig{env: e, tree: t, seqBytes: int64(o.seqMiB) << 20, creates: o.creates, gitTemplate: gitTemplate, stepTimeout: o.stepTimeout, log: logf}
 	var samples []Sample
 	for rep := 1; rep <= o.reps && ctx.Err() == nil; rep++ {
@@ -191,7 +195,7 @@ func run() error {
 			Files: t.Files, Dirs: t.Dirs, Bytes: t.Bytes, SeqBytes: cfg.seqBytes,
 			Machine: machineLines(), Versions: versions(e.netvfsRev),
 			Command: "go run ./bench/compare " + strings.Join(os.Args[1:], " "),
-			Elapsed: time.Since(started), Ciphers: e.proxy.Stats().Ciphers,
+			Elapsed: time.Since(started), Ciphers: e.proxy.Stats().Ciphers, Local: local,
 		},
 	}
 	r.Meta.Command = strings.TrimSpace(r.Meta.Command)

@@ -93,6 +93,12 @@ func TestTargetsSayWhereTheFloorPutsTwiceOutOfReach(t *testing.T) {
 	if got := r.Targets()[0].Note; got != "no round trip needed, and sshfs makes none: only local work differs" {
 		t.Errorf("note with a zero floor: %q", got)
 	}
+	// With the local reference, how much faster the local disk allows.
+	r.Meta.Local = map[string]time.Duration{"stat": r.Cells()["sshfs"]["stat"].Median / 4}
+	if got := r.Targets()[0].Note; !strings.HasSuffix(got, ": at most 4.00× faster than sshfs") || !strings.Contains(got, "on this machine's own disk it takes") {
+		t.Errorf("note with a zero floor and a local time: %q", got)
+	}
+	r.Meta.Local = nil
 
 	// Without a floor or a baseline time, no note.
 	delete(r.Floors, "stat")

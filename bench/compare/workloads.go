@@ -132,7 +132,7 @@ func (r *clientRun) run(ctx context.Context) []Sample {
 	var statOut bytes.Buffer
 	findStat := func(ctx context.Context) error {
 		statOut.Reset()
-		return r.command(ctx, tree, &statOut, "sh", "-c", "find . -type f -print0 | xargs -0 stat -c '%n %s'")
+		return r.command(ctx, tree, &statOut, findStatArgv...)
 	}
 	checkStat := func() error { return checkStatOutput(statOut.Bytes(), files) }
 	r.step(ctx, "stat-cold", findStat, checkStat)
@@ -141,7 +141,7 @@ func (r *clientRun) run(ctx context.Context) []Sample {
 	var lsOut bytes.Buffer
 	r.step(ctx, "ls-lR", func(ctx context.Context) error {
 		lsOut.Reset()
-		return r.command(ctx, tree, &lsOut, "ls", "-lR")
+		return r.command(ctx, tree, &lsOut, lsArgv...)
 	}, func() error { return checkLsOutput(lsOut.Bytes(), len(files)) })
 
 	r.remount(ctx)
