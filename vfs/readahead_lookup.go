@@ -20,8 +20,9 @@ package vfs
 // Expired attributes count the same way: the lookupListAfter-th getattr
 // in one directory that would go to the driver because a name's attributes
 // expired (ls -l, rm -rf or git status a few seconds after the last look,
-// when the kernel answers the listing from its own cache) lists the
-// directory instead, which refreshes every listed name's attributes in
+// when the kernel answers the listing from its own cache), or, in a listed
+// directory, one per aheadPerListing listed entries, lists the directory
+// instead, which refreshes every listed name's attributes in
 // place (prime); the getattr is then answered from the cache if the
 // listing refreshed its inode, else by the driver as before.
 //
@@ -80,9 +81,15 @@ func (f *FS) missWantsListing(ds *dirState, name string, attrs bool) bool {
 	a.misses++
 	a.missLast = name // d.name: immutable, shared
 	// Expired attributes may list again in the window, once per
-	// AcRegMin: the listing refreshed them all.
+	// AcRegMin: the listing refreshed them all. A listed directory is
+	// read again only after a miss per aheadPerListing of its entries, so
+	// that a few stats in a big one stay a few getattrs.
 	again := attrs && now-a.attrListed >= int64(f.opts.AcRegMin)
-	if a.misses < lookupListAfter || a.missListed && !again || !f.listRoom() || !f.listSpeculativeLocked(ds, attrs) {
+	need := int32(lookupListAfter)
+	if l := ds.list; attrs && l != nil {
+		need = max(need, int32(len(l.ents)/aheadPerListing))
+	}
+	if a.misses < need || a.missListed && !again || !f.listRoom() || !f.listSpeculativeLocked(ds, attrs) {
 		return false
 	}
 	a.missListed = true
