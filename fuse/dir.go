@@ -32,18 +32,27 @@ func (s *fileSystem) OpenDir(cancel <-chan struct{}, in *gofuse.OpenIn, out *gof
 	if s.kdir != nil {
 		return gofuse.ENOSYS // the kernel caches listings (kdir.go)
 	}
-	ino, st := s.inode(in.NodeId)
+	ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
+	defer end()
+	fl, st := s.openDir(ctx, "opendir", &in.InHeader)
 	if !st.Ok() {
 		return st
 	}
-	ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
-	defer end()
-	fl, err := s.fsys.OpenInode(ctx, ino, syscall.O_RDONLY|syscall.O_DIRECTORY)
-	if err != nil {
-		return s.status(ctx, "opendir", &in.InHeader, err)
-	}
 	*out = gofuse.OpenOut{Fh: s.handles.add(&handle{file: fl})}
 	return gofuse.OK
+}
+
+// openDir opens the directory of the request's node for a listing.
+func (s *fileSystem) openDir(ctx context.Context, op string, h *gofuse.InHeader) (*vfs.File, gofuse.Status) {
+	ino, st := s.inode(h.NodeId)
+	if !st.Ok() {
+		return nil, st
+	}
+	fl, err := s.fsys.OpenInode(ctx, ino, syscall.O_RDONLY|syscall.O_DIRECTORY)
+	if err != nil {
+		return nil, s.status(ctx, op, h, err)
+	}
+	return fl, gofuse.OK
 }
 
 func (s *fileSystem) ReleaseDir(in *gofuse.ReleaseIn) {
@@ -108,22 +117,18 @@ func (s *fileSystem) readDirNode(cancel <-chan struct{}, in *gofuse.ReadIn, out 
 		snap = s.kdir.snapshot(in.NodeId, gen)
 	}
 	if snap == nil {
-		ino, st := s.inode(in.NodeId)
-		if !st.Ok() {
-			return st
-		}
 		ctx, end := requestCtx(cancel, &in.InHeader, interruptible)
 		defer end()
-		fl, err := s.fsys.OpenInode(ctx, ino, syscall.O_RDONLY|syscall.O_DIRECTORY)
-		if err != nil {
-			return s.status(ctx, "readdir", &in.InHeader, err)
+		fl, st := s.openDir(ctx, "readdir", &in.InHeader)
+		if !st.Ok() {
+			return st
 		}
 		entries, err := s.listing(ctx, fl, plus)
 		fl.Close() // a directory's: nothing to fail
 		if err != nil {
 			return s.status(ctx, "readdir", &in.InHeader, err)
 		}
-		snap = s.kdir.put(in.NodeId, entries, s.fsys.ListingTimeout(ino))
+		snap = s.kdir.put(in.NodeId, entries, s.fsys.ListingTimeout(fl.Inode()))
 	}
 	if !s.addEntries(out, snap.entries, from, snap.gen, plus) {
 		s.kdir.done(in.NodeId, snap)
